@@ -1,0 +1,217 @@
+"""Database access: the proxy every model binds to, URL-based connections,
+per-request connection handling, transactions and per-plugin migrations.
+
+Connections are pooled on both engines and opened lazily, on a request's
+first query; the middleware returns them to the pool when the response is
+done.  Nothing connects at import time, and :func:`connect` leaves no
+connection open, so gunicorn can fork workers safely.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import random
+import re
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+import peewee
+from playhouse.db_url import parse as parse_url
+from playhouse.migrations import Runner
+from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
+
+from .errors import StartupError
+from .media import dumps, loads
+
+log = logging.getLogger("sciplane.db")
+
+database = peewee.DatabaseProxy()
+
+
+class BaseModel(peewee.Model):
+    """Base of every sciplane model; tables are named explicitly (``<plugin>_<thing>``)."""
+
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class JSONField(peewee.TextField):
+    """JSON stored as text on both engines, encoded with the project's encoder."""
+
+    def db_value(self, value: Any) -> str | None:
+        return None if value is None else dumps(value).decode()
+
+    def python_value(self, value: Any) -> Any:
+        return None if value is None else loads(value)
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC ``datetime``: the storage convention for timestamps."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def is_sqlite(db: peewee.Database | peewee.DatabaseProxy | None = None) -> bool:
+    db = db or database
+    target = db.obj if isinstance(db, peewee.DatabaseProxy) else db
+    return isinstance(target, peewee.SqliteDatabase)
+
+
+def is_postgres(db: peewee.Database | peewee.DatabaseProxy | None = None) -> bool:
+    db = db or database
+    target = db.obj if isinstance(db, peewee.DatabaseProxy) else db
+    return isinstance(target, peewee.PostgresqlDatabase)
+
+
+def write_transaction(db: peewee.Database | peewee.DatabaseProxy | None = None):
+    """A transaction for writes: ``BEGIN IMMEDIATE`` on SQLite, so writers
+    queue on the busy timeout instead of failing when they upgrade a read
+    lock; an ordinary transaction on PostgreSQL."""
+    db = db or database
+    if is_sqlite(db):
+        return db.atomic(lock_type="IMMEDIATE")
+    return db.atomic()
+
+
+def connect(url: str, *, pool_size: int = 8, pool_timeout: int = 10, stale_timeout: int = 300,
+            busy_timeout_ms: int = 10000) -> peewee.Database:
+    """A pooled database for ``url`` (``sqlite:///path`` or ``postgresql://…``)."""
+    if url.startswith("sqlite:"):
+        path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else url[len("sqlite:"):]
+        if not path or path == ":memory:":
+            raise StartupError("database.url: an in-memory SQLite database cannot be shared between "
+                               "connections; give a file path")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return PooledSqliteDatabase(
+            path,
+            pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": busy_timeout_ms,
+                     "synchronous": "normal"},
+            max_connections=pool_size, stale_timeout=stale_timeout, timeout=pool_timeout,
+            check_same_thread=False)
+    if url.startswith(("postgres://", "postgresql://")):
+        params = parse_url(url, unquote_password=True, unquote_user=True)
+        name = params.pop("database")
+        return PooledPostgresqlDatabase(name, max_connections=pool_size, stale_timeout=stale_timeout,
+                                        timeout=pool_timeout, **params)
+    raise StartupError(f"database.url: unsupported database URL {url!r}")
+
+
+def close_connection(db: peewee.Database | peewee.DatabaseProxy | None = None) -> None:
+    """Return the thread's connection to the pool, rolling back anything left open."""
+    db = db or database
+    target = db.obj if isinstance(db, peewee.DatabaseProxy) else db
+    if target is None or target.is_closed():
+        return
+    if target.in_transaction():
+        target.rollback()
+    target.close()
+
+
+class ConnectionMiddleware:
+    """Hands the request's connection back to the pool when the response is done."""
+
+    def __init__(self, db: peewee.Database):
+        self.db = db
+
+    def process_response(self, req, resp, resource, req_succeeded) -> None:
+        close_connection(self.db)
+
+
+class ReplicaSet:
+    """Read-only replicas for hot read paths; falls back to the primary."""
+
+    def __init__(self, primary: peewee.Database, replicas: Iterable[peewee.Database] = ()):
+        self.primary = primary
+        self.replicas = list(replicas)
+
+    def pick(self) -> peewee.Database:
+        return random.choice(self.replicas) if self.replicas else self.primary
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[peewee.Database]:
+        """Bind a replica for the duration of a read; models query it through ``bind_ctx``."""
+        db = self.pick()
+        try:
+            yield db
+        finally:
+            if db is not self.primary and not db.is_closed():
+                db.close()
+
+
+def history_table(plugin: str) -> str:
+    return "migrations_" + re.sub(r"[^a-z0-9_]", "_", plugin.lower())
+
+
+class MigrationSet:
+    """One plugin's migration directory and its own history table."""
+
+    def __init__(self, plugin: str, directory: str | Path):
+        self.plugin = plugin
+        self.directory = Path(directory)
+        if not self.directory.is_dir():
+            raise StartupError(f"plugin {plugin!r}: migrations directory {self.directory} does not exist")
+
+    def runner(self, db: peewee.Database) -> Runner:
+        return Runner(db, str(self.directory), table_name=history_table(self.plugin))
+
+    def pending(self, db: peewee.Database) -> list[str]:
+        return [m.name for m in self.runner(db).status() if m.applied is None and m.path is not None]
+
+
+@contextlib.contextmanager
+def _migration_lock(db: peewee.Database) -> Iterator[None]:
+    # Two processes migrating at once (several hosts starting together) must
+    # not both apply a migration: PostgreSQL serialises them on an advisory
+    # lock; SQLite serialises writers anyway.
+    if isinstance(db, peewee.PostgresqlDatabase):
+        db.execute_sql("SELECT pg_advisory_lock(7341293)")
+        try:
+            yield
+        finally:
+            db.execute_sql("SELECT pg_advisory_unlock(7341293)")
+    else:
+        yield
+
+
+def pending_migrations(db: peewee.Database, sets: Iterable[MigrationSet]) -> dict[str, list[str]]:
+    """Pending migration names per plugin (plugins with none are omitted)."""
+    with db.connection_context():
+        out = {s.plugin: s.pending(db) for s in sets}
+    return {k: v for k, v in out.items() if v}
+
+
+def migrate(db: peewee.Database, sets: Iterable[MigrationSet],
+            progress: Callable[[str, str], None] | None = None) -> dict[str, list[str]]:
+    """Apply every pending migration, core first then plugins in order."""
+    applied: dict[str, list[str]] = {}
+    with db.connection_context(), _migration_lock(db):
+        for migration_set in sets:
+            runner = migration_set.runner(db)
+            for name in migration_set.pending(db):
+                runner.up(target=name)
+                applied.setdefault(migration_set.plugin, []).append(name)
+                if progress:
+                    progress(migration_set.plugin, name)
+    return applied
+
+
+def truncate_all(db: peewee.Database, models: Iterable[type[peewee.Model]]) -> None:
+    """Empty every table of ``models`` and reset their sequences (test isolation)."""
+    tables = [m._meta.table_name for m in models]
+    if not tables:
+        return
+    with db.connection_context():
+        if isinstance(db, peewee.PostgresqlDatabase):
+            quoted = ", ".join(f'"{t}"' for t in tables)
+            db.execute_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+        else:
+            db.execute_sql("PRAGMA foreign_keys = OFF")
+            try:
+                for table in tables:
+                    db.execute_sql(f'DELETE FROM "{table}"')
+                if db.table_exists("sqlite_sequence"):
+                    db.execute_sql("DELETE FROM sqlite_sequence")
+            finally:
+                db.execute_sql("PRAGMA foreign_keys = ON")

@@ -1,0 +1,258 @@
+"""One family of API errors, and how every failure becomes one.
+
+Resources and services raise :class:`APIError` (or a subclass); the core turns
+Falcon's own errors, marshmallow validation errors, peewee errors and
+unexpected exceptions into the same family.  Rendering is separate: each
+endpoint group may install an :data:`ErrorRenderer` for its mount, so a
+compatibility plugin shapes the body its clients expect without catching
+anything itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any, Callable
+
+import falcon
+
+log = logging.getLogger("sciplane.errors")
+
+
+class APIError(Exception):
+    """An error with an HTTP status and a machine-readable ``code``.
+
+    ``errors`` holds field errors keyed by location or field name; ``extra``
+    holds additional top-level members (``supported``, ``existing_id`` …).
+    """
+
+    status: int = 400
+    code: str = "bad_request"
+    description: str | None = None
+
+    def __init__(
+        self,
+        description: str | None = None,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        errors: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        if status is not None:
+            self.status = status
+        if code is not None:
+            self.code = code
+        if description is not None:
+            self.description = description
+        self.errors = errors
+        self.headers = dict(headers or {})
+        self.extra = extra
+        super().__init__(self.description or self.code)
+
+    @property
+    def title(self) -> str:
+        return f"{self.status} {HTTPStatus(self.status).phrase}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The core's default body: ``title``, ``description``, ``code``, ``errors``."""
+        body: dict[str, Any] = {"title": self.title, "code": self.code}
+        if self.description:
+            body["description"] = self.description
+        if self.errors:
+            body["errors"] = self.errors
+        for key, value in self.extra.items():
+            body.setdefault(key, value)
+        return body
+
+
+class BadRequest(APIError):
+    status, code = 400, "bad_request"
+
+
+class InvalidJSON(APIError):
+    status, code, description = 400, "invalid_json", "The request body is not valid JSON."
+
+
+class AuthenticationRequired(APIError):
+    """No usable credentials.  ``reason`` says which case occurred.
+
+    Reasons: ``missing`` (no credentials), ``malformed`` (header not
+    ``<scheme> <credential>``), ``unsupported_scheme``, ``missing_token``
+    (scheme without a key), ``token_has_spaces``, ``invalid_token``,
+    ``expired``, ``bad_signature``, ``inactive_user``.  Plugins map reasons
+    to the strings their reference clients expect.
+    """
+
+    status, code = 401, "unauthorized"
+    MESSAGES = {
+        "missing": "Authentication credentials were not provided.",
+        "malformed": "Invalid authorization header.",
+        "unsupported_scheme": "Unsupported authorization scheme.",
+        "missing_token": "Invalid authorization header: no credentials provided.",
+        "token_has_spaces": "Invalid authorization header: the credential contains spaces.",
+        "invalid_token": "Invalid token.",
+        "expired": "The token has expired.",
+        "bad_signature": "The token signature is invalid.",
+        "inactive_user": "User inactive or deleted.",
+    }
+
+    def __init__(self, reason: str = "missing", description: str | None = None, **kw: Any):
+        self.reason = reason
+        kw.setdefault("headers", {"WWW-Authenticate": 'Bearer, Token realm="sciplane"'})
+        super().__init__(description or self.MESSAGES.get(reason, "Authentication failed."), **kw)
+
+
+class PermissionDenied(APIError):
+    status, code, description = 403, "forbidden", "You do not have permission to perform this action."
+
+
+class NotFound(APIError):
+    status, code, description = 404, "not_found", "The requested resource was not found."
+
+
+class MethodNotAllowed(APIError):
+    status, code = 405, "method_not_allowed"
+
+    def __init__(self, method: str, allowed: list[str], **kw: Any):
+        self.method = method
+        self.allowed = allowed
+        kw.setdefault("headers", {"Allow": ", ".join(allowed)})
+        super().__init__(f'Method "{method}" not allowed.', **kw)
+
+
+class Conflict(APIError):
+    status, code, description = 409, "conflict", "The request conflicts with the current state."
+
+
+class PayloadTooLarge(APIError):
+    status, code, description = 413, "payload_too_large", "Request body too large."
+
+
+class UnsupportedMediaType(APIError):
+    status, code = 415, "unsupported_media_type"
+
+
+class ValidationFailed(APIError):
+    status, code, description = 422, "validation_failed", "The request failed validation."
+
+
+class ServiceUnavailable(APIError):
+    status, code = 503, "service_unavailable"
+
+
+class DatabaseBusy(ServiceUnavailable):
+    code, description = "database_busy", "Database is busy, please retry."
+
+    def __init__(self, **kw: Any):
+        kw.setdefault("headers", {"Retry-After": "1"})
+        super().__init__(**kw)
+
+
+class InternalError(APIError):
+    status, code, description = 500, "internal_error", "A server error occurred."
+
+    def __init__(self, error_id: str | None = None, **kw: Any):
+        self.error_id = error_id or uuid.uuid4().hex[:16]
+        super().__init__(error_id=self.error_id, **kw)
+
+
+class StartupError(RuntimeError):
+    """A deployment cannot start: misconfiguration, missing plugin, conflict."""
+
+
+@dataclass
+class RenderedError:
+    """What an error renderer produces: status, JSON body (or None) and headers."""
+
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+ErrorRenderer = Callable[[APIError, falcon.Request], RenderedError]
+
+
+def default_renderer(error: APIError, req: falcon.Request) -> RenderedError:
+    """The core's error shape: ``{"title", "description"?, "code", "errors"?}``."""
+    return RenderedError(error.status, error.to_dict(), dict(error.headers))
+
+
+def from_falcon(exc: falcon.HTTPError) -> APIError:
+    """Translate Falcon's own errors (routing, media, headers) into the family."""
+    status = exc.status_code
+    headers = dict(exc.headers or {})
+    if isinstance(exc, falcon.HTTPMethodNotAllowed):
+        allowed = [m.strip() for m in headers.get("Allow", "").split(",") if m.strip()]
+        return MethodNotAllowed("", allowed, headers=headers)
+    if isinstance(exc, falcon.MediaMalformedError):
+        cause = exc.__cause__
+        reason = str(cause) if cause is not None else "malformed body"
+        return InvalidJSON(f"The request body is not valid JSON: {reason}", reason=reason)
+    if isinstance(exc, falcon.HTTPUnsupportedMediaType):
+        return UnsupportedMediaType(exc.description or "Unsupported media type.")
+    if isinstance(exc, falcon.HTTPPayloadTooLarge):
+        return PayloadTooLarge()
+    codes = {400: "bad_request", 404: "not_found", 406: "not_acceptable", 408: "request_timeout",
+             411: "length_required", 416: "range_not_satisfiable", 429: "too_many_requests"}
+    err = APIError(exc.description or exc.title, status=status,
+                   code=codes.get(status, HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")),
+                   headers=headers)
+    if status == 404:
+        err.description = NotFound.description
+    return err
+
+
+def from_exception(exc: BaseException, translators: dict[type, Callable[[Any], APIError]]) -> APIError:
+    """Turn any exception into an :class:`APIError`.
+
+    ``translators`` maps exception classes to functions; plugins contribute
+    theirs through ``register_error_handlers``.  The most specific class in
+    the exception's MRO wins.
+    """
+    if isinstance(exc, APIError):
+        return exc
+    for klass in type(exc).__mro__:
+        translate = translators.get(klass)
+        if translate is not None:
+            return translate(exc)
+    if isinstance(exc, falcon.HTTPError):
+        return from_falcon(exc)
+    error = InternalError()
+    log.error("unhandled %s [error_id=%s]", type(exc).__name__, error.error_id, exc_info=exc)
+    return error
+
+
+def _validation(exc: Any) -> APIError:
+    messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+    return ValidationFailed(errors=messages)
+
+
+def _operational(exc: Any) -> APIError:
+    text = str(exc).lower()
+    if "database is locked" in text or "database is busy" in text:
+        return DatabaseBusy()
+    if "deadlock" in text or "could not serialize" in text:
+        return Conflict("Concurrent modification, please retry.")
+    error = InternalError()
+    log.error("database error [error_id=%s]", error.error_id, exc_info=exc)
+    return error
+
+
+def core_translators() -> dict[type, Callable[[Any], APIError]]:
+    """Translators for the libraries the core is built on.
+
+    Database messages never reach a client: they may carry SQL and values.
+    """
+    import marshmallow
+    import peewee
+
+    return {
+        marshmallow.ValidationError: _validation,
+        peewee.IntegrityError: lambda exc: Conflict(),
+        peewee.DoesNotExist: lambda exc: NotFound(),
+        peewee.OperationalError: _operational,
+    }

@@ -1,0 +1,130 @@
+"""The core's request pipeline, as one middleware object (each hop costs).
+
+Before routing: request id, path normalisation for tolerant mounts, body
+size limits.  Before the responder: the route's auth policy.  After the
+response: connection back to the pool, request id header, access log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+import falcon
+
+from .auth.identity import ANONYMOUS, Identity
+from .db import close_connection
+from .errors import PayloadTooLarge
+
+access_log = logging.getLogger("sciplane.access")
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
+
+
+class Request(falcon.Request):
+    """Falcon's request plus the caller's identity, resolved lazily."""
+
+    app_context = None  # set on a per-app subclass
+
+    @property
+    def identity(self) -> Identity:
+        """The caller; credentials are evaluated on first access only."""
+        cached = getattr(self.context, "_identity", None)
+        if cached is not None:
+            return cached
+        scope = getattr(self.context, "scope", None)
+        schemes = scope.auth_schemes if scope is not None else ("Bearer", "Token")
+        return self.app_context.authenticator.identify(self, schemes)
+
+    def external_url(self, path: str, query: str = "") -> str:
+        """Absolute URL of ``path`` as the client sees this server (proxy headers when trusted)."""
+        if self.app_context.settings.http.trust_proxy_headers:
+            scheme, host = self.forwarded_scheme, self.forwarded_host
+        else:
+            scheme, host = self.scheme, self.host
+            port = self.port
+            if port and port not in (80, 443) and ":" not in host:
+                host = f"{host}:{port}"
+        root = self.root_path or ""
+        return f"{scheme}://{host}{root}{path}" + (f"?{query}" if query else "")
+
+
+class LimitedStream:
+    """A body stream without Content-Length, cut off past ``limit`` bytes."""
+
+    def __init__(self, stream, limit: int):
+        self._stream = stream
+        self._left = limit
+        self.limit = limit
+
+    def read(self, size: int = -1) -> bytes:
+        want = self._left + 1 if size is None or size < 0 else min(size, self._left + 1)
+        data = self._stream.read(want)
+        self._left -= len(data)
+        if self._left < 0:
+            raise PayloadTooLarge(max_bytes=self.limit)
+        return data
+
+    def readline(self, size: int = -1) -> bytes:
+        data = self._stream.readline(self._left + 1 if size is None or size < 0 else min(size, self._left + 1))
+        self._left -= len(data)
+        if self._left < 0:
+            raise PayloadTooLarge(max_bytes=self.limit)
+        return data
+
+    def __iter__(self):
+        return iter(self.readline, b"")
+
+
+class CoreMiddleware:
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.routes = ctx.routes
+        self.db = ctx.database
+        self.authorizer = ctx.authorizer
+        http = ctx.settings.http
+        self.default_limit = http.max_body_bytes
+        self.id_header = http.request_id_header
+        self.log_access = ctx.settings.logging.access_log
+
+    def process_request(self, req: Request, resp: falcon.Response) -> None:
+        req.context.started = time.perf_counter()
+        incoming = req.get_header(self.id_header)
+        req.context.request_id = incoming if incoming and _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex[:16]
+        path, scope = self.routes.normalize(req.path)
+        if path != req.path:
+            req.path = path
+        req.context.scope = scope
+        limit = scope.max_body_bytes if scope is not None and scope.max_body_bytes is not None else self.default_limit
+        length = req.content_length
+        if length is not None:
+            if length > limit:
+                raise PayloadTooLarge(max_bytes=limit)
+        elif "chunked" in (req.get_header("Transfer-Encoding") or "").lower():
+            req.stream = LimitedStream(req.stream, limit)
+
+    def process_resource(self, req: Request, resp: falcon.Response, resource, params) -> None:
+        found = self.routes.route_for(req.uri_template)
+        if found is None:
+            return
+        _, route = found
+        method = req.method
+        if method == "OPTIONS" or route.is_public(method):
+            req.context._identity = ANONYMOUS
+            return
+        action = route.actions.get(method) or (route.actions.get("GET") if method == "HEAD" else None)
+        if action is not None:
+            self.authorizer.check(req.identity, action)
+
+    def process_response(self, req: Request, resp: falcon.Response, resource, req_succeeded: bool) -> None:
+        close_connection(self.db)
+        request_id = getattr(req.context, "request_id", None)
+        if request_id:
+            resp.set_header(self.id_header, request_id)
+        if self.log_access and access_log.isEnabledFor(logging.INFO):
+            started = getattr(req.context, "started", None)
+            elapsed = (time.perf_counter() - started) * 1000 if started else 0.0
+            access_log.info('%s "%s %s%s" %s %.1fms id=%s', req.remote_addr, req.method, req.path,
+                            "?" + req.query_string if req.query_string else "", resp.status[:3]
+                            if isinstance(resp.status, str) else resp.status, elapsed, request_id)

@@ -1,0 +1,209 @@
+"""Declarative routes, endpoint groups, mounts and the route table.
+
+A plugin returns :class:`EndpointGroup` objects from
+``register_endpoint_groups``; the core validates them, detects conflicts and
+mounts them.  Each group owns a *scope*, its mount prefix, inside which its
+routing style (strict or tolerant), body limit, accepted auth schemes and
+error renderer apply, including to paths that match no route.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+from urllib.parse import quote
+
+import falcon
+from falcon.routing import CompiledRouter
+
+from .errors import ErrorRenderer, MethodNotAllowed, StartupError
+
+METHOD_ORDER = ("GET", "POST", "PUT", "PATCH", "DELETE")
+STRICT, TOLERANT = "strict", "tolerant"
+_MOUNT_RE = re.compile(r"^(/[A-Za-z0-9._~\-]+)*$")
+_FIELD_RE = re.compile(r"\{[^}]*\}")
+
+
+@dataclass(frozen=True)
+class Route:
+    """One URI template below a mount, served by one Falcon resource.
+
+    ``public``: methods answered without evaluating credentials at all (an
+    invalid token on them is not an error).  ``True`` means every method.
+    ``actions``: permission action checked by the core before the responder,
+    per method; an anonymous caller who is denied gets 401, an identified
+    one 403.  ``openapi``: operation objects per lower-case method, merged
+    over what the core derives.  ``alias_of``: the canonical path this route
+    duplicates (documentation only).
+    """
+
+    path: str
+    resource: Any
+    name: str | None = None
+    public: bool | frozenset[str] = False
+    actions: Mapping[str, str] = field(default_factory=dict)
+    suffix: str | None = None
+    tags: tuple[str, ...] = ()
+    openapi: Mapping[str, dict] = field(default_factory=dict)
+    alias_of: str | None = None
+
+    def is_public(self, method: str) -> bool:
+        return self.public is True or (bool(self.public) and method in self.public)
+
+
+@dataclass
+class EndpointGroup:
+    """Routes sharing a mount and its HTTP conventions.
+
+    ``slashes``: ``"strict"`` routes paths exactly as declared;
+    ``"tolerant"`` collapses runs of ``/`` and ignores one trailing ``/``
+    (and any of ``strip_suffixes`` on the last segment) before routing.
+    ``append_slash`` (strict only): a path that matches nothing but would
+    match with a trailing ``/`` is redirected there with 301, query kept.
+    """
+
+    name: str
+    mount: str
+    routes: list[Route]
+    slashes: str = STRICT
+    append_slash: bool = False
+    strip_suffixes: tuple[str, ...] = ()
+    error_renderer: ErrorRenderer | None = None
+    max_body_bytes: int | None = None
+    auth_schemes: tuple[str, ...] = ("Bearer", "Token")
+    description: str = ""
+    plugin: str = ""
+
+    def template(self, route: Route) -> str:
+        path = self.mount + route.path
+        if self.slashes == TOLERANT and len(path) > 1:
+            path = path.rstrip("/")
+        return path or "/"
+
+
+class Router(CompiledRouter):
+    """Falcon's compiled router, plus the core's method conventions.
+
+    HEAD is answered by the GET responder wherever GET exists (Falcon drops
+    the body), OPTIONS answers 200 with ``Allow``, and every other method
+    raises :class:`MethodNotAllowed` so the scope's renderer shapes the 405.
+    ``Allow`` lists the route's methods in a stable order, then HEAD, then
+    OPTIONS.
+    """
+
+    def map_http_methods(self, resource: object, **kwargs: Any):
+        method_map = super().map_http_methods(resource, **kwargs)
+        if "GET" in method_map and "HEAD" not in method_map:
+            method_map["HEAD"] = method_map["GET"]
+        allowed = [m for m in METHOD_ORDER if m in method_map]
+        allowed += sorted(m for m in method_map if m not in METHOD_ORDER and m not in ("HEAD", "OPTIONS"))
+        if "HEAD" in method_map:
+            allowed.append("HEAD")
+        allowed.append("OPTIONS")
+        allow = ", ".join(allowed)
+
+        if "OPTIONS" not in method_map:
+            def on_options(req, resp, **params):
+                resp.status = falcon.HTTP_200
+                resp.set_header("Allow", allow)
+                resp.data = b""
+            method_map["OPTIONS"] = on_options
+
+        def not_allowed(req, resp, **params):
+            raise MethodNotAllowed(req.method, allowed)
+
+        for method in (*falcon.constants.COMBINED_METHODS, "WEBSOCKET"):
+            method_map.setdefault(method, not_allowed)
+        return method_map
+
+
+def _shape(template: str) -> str:
+    """A template with field names erased, so ``/a/{x}`` and ``/a/{y}`` compare equal."""
+    return _FIELD_RE.sub("{}", template)
+
+
+def _overlaps(a: str, b: str) -> bool:
+    return a == b or a.startswith(b + "/") or b.startswith(a + "/")
+
+
+class RouteTable:
+    """Every mounted route, the scopes they live in, and lookups by template."""
+
+    def __init__(self) -> None:
+        self.groups: list[EndpointGroup] = []
+        self.by_template: dict[str, tuple[EndpointGroup, Route]] = {}
+        self._scopes: list[EndpointGroup] = []
+
+    def add(self, group: EndpointGroup) -> None:
+        """Validate ``group`` against everything already added."""
+        if not _MOUNT_RE.match(group.mount):
+            raise StartupError(
+                f"endpoint group {group.name!r} of plugin {group.plugin!r}: mount {group.mount!r} "
+                "must be empty or start with '/' and not end with '/'")
+        if group.slashes not in (STRICT, TOLERANT):
+            raise StartupError(f"endpoint group {group.name!r}: slashes must be 'strict' or 'tolerant'")
+        for other in self.groups:
+            if other.name == group.name:
+                raise StartupError(f"two endpoint groups are named {group.name!r} "
+                                   f"(plugins {other.plugin!r} and {group.plugin!r})")
+            if group.mount and other.mount and _overlaps(group.mount, other.mount):
+                raise StartupError(
+                    f"endpoint groups overlap: {group.name!r} of plugin {group.plugin!r} at {group.mount!r} "
+                    f"and {other.name!r} of plugin {other.plugin!r} at {other.mount!r}")
+        shapes = {_shape(t): (g, r) for t, (g, r) in self.by_template.items()}
+        for route in group.routes:
+            if route.path and not route.path.startswith("/"):
+                raise StartupError(f"route {route.path!r} of group {group.name!r} must start with '/'")
+            template = group.template(route)
+            clash = shapes.get(_shape(template))
+            if clash is not None:
+                other, _ = clash
+                raise StartupError(
+                    f"two endpoint groups on the same path {template!r}: {other.name!r} "
+                    f"(plugin {other.plugin!r}) and {group.name!r} (plugin {group.plugin!r})")
+            shapes[_shape(template)] = (group, route)
+            self.by_template[template] = (group, route)
+        self.groups.append(group)
+        self._scopes = sorted((g for g in self.groups if g.mount), key=lambda g: -len(g.mount))
+
+    def mount_on(self, app: falcon.App) -> None:
+        for template, (group, route) in self.by_template.items():
+            kwargs = {"suffix": route.suffix} if route.suffix else {}
+            app.add_route(template, route.resource, **kwargs)
+
+    def scope(self, path: str) -> EndpointGroup | None:
+        """The group whose mount contains ``path`` (longest mount wins)."""
+        for group in self._scopes:
+            mount = group.mount
+            if path.startswith(mount) and (len(path) == len(mount) or path[len(mount)] == "/"):
+                return group
+        return None
+
+    def route_for(self, uri_template: str | None) -> tuple[EndpointGroup, Route] | None:
+        return self.by_template.get(uri_template) if uri_template else None
+
+    def normalize(self, path: str) -> tuple[str, EndpointGroup | None]:
+        """The path to route on, and its scope (tolerant scopes rewrite it)."""
+        collapsed = re.sub("/{2,}", "/", path) if "//" in path else path
+        group = self.scope(collapsed)
+        if group is None or group.slashes != TOLERANT:
+            return path, (group if collapsed == path else self.scope(path))
+        if len(collapsed) > 1 and collapsed.endswith("/"):
+            collapsed = collapsed[:-1]
+        for suffix in group.strip_suffixes:
+            if collapsed.endswith(suffix) and collapsed.rfind("/") < len(collapsed) - len(suffix):
+                collapsed = collapsed[: -len(suffix)]
+                break
+        return collapsed, group
+
+
+def raw_request_path(req: falcon.Request) -> str:
+    """The path as the client sent it, percent-encoding preserved where the server kept it."""
+    raw = req.env.get("RAW_URI") or req.env.get("REQUEST_URI")
+    if raw:
+        raw = raw.split("?", 1)[0]
+        if raw.startswith(("http://", "https://")):
+            raw = "/" + raw.split("/", 3)[-1]
+        return raw
+    return quote(req.env.get("SCRIPT_NAME", "") + req.env.get("PATH_INFO", "/"), safe="/:@!$&'()*+,;=-._~")
