@@ -37,6 +37,13 @@ class Request(falcon.Request):
         schemes = scope.auth_schemes if scope is not None else ("Bearer", "Token")
         return self.app_context.authenticator.identify(self, schemes)
 
+    def _get_wrapped_wsgi_input(self):
+        # Falcon reads a body without Content-Length as empty; a chunked body
+        # is read through a stream that stops at the mount's size limit.
+        if self.content_length is None and "chunked" in (self.get_header("Transfer-Encoding") or "").lower():
+            return LimitedStream(self.env["wsgi.input"], getattr(self.context, "body_limit", 0))
+        return super()._get_wrapped_wsgi_input()
+
     def external_url(self, path: str, query: str = "") -> str:
         """Absolute URL of ``path`` as the client sees this server (proxy headers when trusted)."""
         if self.app_context.settings.http.trust_proxy_headers:
@@ -97,12 +104,10 @@ class CoreMiddleware:
             req.path = path
         req.context.scope = scope
         limit = scope.max_body_bytes if scope is not None and scope.max_body_bytes is not None else self.default_limit
+        req.context.body_limit = limit
         length = req.content_length
-        if length is not None:
-            if length > limit:
-                raise PayloadTooLarge(max_bytes=limit)
-        elif "chunked" in (req.get_header("Transfer-Encoding") or "").lower():
-            req.stream = LimitedStream(req.stream, limit)
+        if length is not None and length > limit:
+            raise PayloadTooLarge(max_bytes=limit)
 
     def process_resource(self, req: Request, resp: falcon.Response, resource, params) -> None:
         found = self.routes.route_for(req.uri_template)

@@ -1,0 +1,100 @@
+"""The root command group, the app loader and plugin command discovery."""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+
+from ..errors import StartupError
+
+
+class AppLoader:
+    """Builds the app context once per CLI invocation, on first use."""
+
+    def __init__(self):
+        self._ctx = None
+        self.plugins_override: list[str] | None = None
+
+    def get(self):
+        if self._ctx is None:
+            from ..app import build_context
+            self._ctx = build_context(plugins=self.plugins_override)
+        return self._ctx
+
+
+loader = AppLoader()
+
+
+def pass_app(func):
+    """Decorator for commands (core or plugin) that need the :class:`~sciplane.AppContext`."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            ctx = loader.get()
+        except StartupError as exc:
+            raise click.ClickException(str(exc)) from None
+        return func(ctx, *args, **kwargs)
+
+    return wrapper
+
+
+class SciplaneGroup(click.Group):
+    """Adds the enabled plugins' commands lazily, so ``--help`` lists them."""
+
+    _plugin_commands: dict[str, click.Command] | None = None
+
+    def _load_plugin_commands(self) -> dict[str, click.Command]:
+        if self._plugin_commands is None:
+            self._plugin_commands = {}
+            try:
+                from .. import config
+                from ..plugins import build, call_per_plugin
+                raw = config.load_raw()
+                settings = config.validate_core(raw)
+                pm, _ = build(settings.plugins.enabled)
+                for plugin, commands in call_per_plugin(pm, "register_commands"):
+                    for command in commands:
+                        if command.name in self._plugin_commands or command.name in self.commands:
+                            raise StartupError(f"plugin {plugin!r}: command {command.name!r} already exists")
+                        self._plugin_commands[command.name] = command
+            except StartupError as exc:
+                click.echo(f"warning: plugin commands unavailable: {exc}", err=True)
+        return self._plugin_commands
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._load_plugin_commands()})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return super().get_command(ctx, name) or self._load_plugin_commands().get(name)
+
+
+@click.group(cls=SciplaneGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), envvar="SCIPLANE_CONFIG",
+              help="Configuration file (default: ./sciplane.toml; env SCIPLANE_CONFIG).")
+@click.version_option(package_name="sciplane")
+def cli(config_path: str | None) -> None:
+    """sciplane: metadata services for physics and astronomy facilities."""
+    import os
+    if config_path:
+        os.environ["SCIPLANE_CONFIG"] = config_path
+
+
+def _register_core_commands() -> None:
+    from . import accounts, data, inspect, server
+    for module in (server, data, inspect, accounts):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register_core_commands()
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except StartupError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)

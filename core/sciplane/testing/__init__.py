@@ -1,0 +1,11 @@
+"""Test kit for sciplane and its plugins.
+
+The pytest plugin (``sciplane.testing.plugin``, loaded automatically through
+the ``pytest11`` entry point) provides the ``make_app``, ``app``, ``client``
+and ``db`` fixtures; the contract classes check parsers and blob stores.
+"""
+
+from .contracts import BlobStoreContract, ParserContract
+from .server import LiveServer, settings_to_env
+
+__all__ = ["BlobStoreContract", "LiveServer", "ParserContract", "settings_to_env"]

@@ -1,0 +1,120 @@
+"""pytest plugin: apps on a temporary SQLite file, or on PostgreSQL.
+
+Set ``SCIPLANE_TEST_DATABASE_URL=postgresql://…`` to run the same tests on
+PostgreSQL: tables are migrated once and emptied before each test.  When the
+variable is set and the server is unreachable the run stops with an error
+instead of skipping.  Tests marked ``pg`` run only on PostgreSQL;
+``sqlite_only`` only on SQLite.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Iterable, Mapping
+
+import pytest
+
+from ..config import merge
+
+ENV = "SCIPLANE_TEST_DATABASE_URL"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "pg: runs only when SCIPLANE_TEST_DATABASE_URL names a PostgreSQL database")
+    config.addinivalue_line("markers", "sqlite_only: runs only on the SQLite default")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    url = os.environ.get(ENV)
+    if not url:
+        return
+    import peewee
+
+    from ..db import connect
+    database = connect(url)
+    try:
+        database.connect()
+        database.close()
+    except peewee.OperationalError as exc:
+        raise pytest.UsageError(f"{ENV} is set but PostgreSQL is unreachable: {exc}") from None
+    finally:
+        database.close_all()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    on_pg = bool(os.environ.get(ENV))
+    for item in items:
+        if "pg" in item.keywords and not on_pg:
+            item.add_marker(pytest.mark.skip(reason=f"needs PostgreSQL ({ENV})"))
+        if "sqlite_only" in item.keywords and on_pg:
+            item.add_marker(pytest.mark.skip(reason="SQLite-specific"))
+
+
+@pytest.fixture(scope="session")
+def sciplane_database_url() -> str | None:
+    """The PostgreSQL URL of this run, or None for per-test SQLite files."""
+    return os.environ.get(ENV) or None
+
+
+@pytest.fixture
+def make_app(tmp_path, sciplane_database_url):
+    """Factory: ``make_app(plugins=[…], settings={…}, extra_plugins=[…], migrate=True)``.
+
+    ``plugins`` defaults to none (the core alone).  ``settings`` is merged
+    over the test defaults: a temporary data directory, the test database,
+    jobs in immediate mode, no access log.  The database is migrated; on
+    PostgreSQL it is emptied before the first app of each test.
+    """
+    from ..app import build_context
+    from ..db import truncate_all
+
+    contexts = []
+    state = {"fresh": False}
+
+    def factory(plugins: Iterable[str] | None = (), settings: Mapping[str, Any] | None = None,
+                extra_plugins: Iterable[Any] = (), migrate: bool = True):
+        url = sciplane_database_url or f"sqlite:///{tmp_path}/sciplane.db"
+        base = {"data_dir": str(tmp_path / "var"), "database": {"url": url},
+                "jobs": {"immediate": True}, "logging": {"access_log": False}}
+        ctx = build_context(merge(base, settings or {}), plugins=None if plugins is None else list(plugins),
+                            extra_plugins=extra_plugins)
+        contexts.append(ctx)
+        if migrate:
+            ctx.migrate()
+            if sciplane_database_url and not state["fresh"]:
+                truncate_all(ctx.database, ctx.models)
+                state["fresh"] = True
+        return ctx.app
+
+    yield factory
+    for ctx in contexts:
+        for database in (ctx.database, *ctx.replicas.replicas):
+            try:
+                database.close_all()
+            except Exception:
+                pass
+
+
+@pytest.fixture
+def app(make_app):
+    """An app with the core alone; plugin suites override this fixture."""
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    """A ``falcon.testing.TestClient`` for ``app``."""
+    import falcon.testing
+    return falcon.testing.TestClient(app)
+
+
+@pytest.fixture
+def db(app):
+    """The app's database; queries connect on demand."""
+    return app.sciplane.database
+
+
+@pytest.fixture
+def ctx(app):
+    """The app's :class:`~sciplane.AppContext`."""
+    return app.sciplane

@@ -1,0 +1,12 @@
+"""The WSGI app built from configuration: ``gunicorn sciplane.wsgi:app``.
+
+Importing this module builds the app (each gunicorn worker does so after the
+fork).  Configuration comes from ``sciplane.toml`` / ``$SCIPLANE_CONFIG`` and
+``SCIPLANE_*`` variables.
+"""
+
+from .app import create_app
+from .logs import configure_logging
+
+configure_logging()
+app = create_app()
