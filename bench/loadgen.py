@@ -214,6 +214,10 @@ class _Driver:
         if len(self.samples) < MAX_ERROR_SAMPLES:
             self.samples.append(f"{kind}: {sample}"[:300] if sample else kind)
 
+    def reconnected(self) -> None:
+        if time.perf_counter() >= self.measure_from:
+            self.reconnects += 1
+
     def completed(self, conn: _Conn, response: _Response) -> None:
         """Check and record one response; measured only when it was sent inside the window."""
         now = time.perf_counter()
@@ -264,7 +268,7 @@ class _Conn:
         self.sent_at = 0.0
 
     def start(self) -> None:
-        """Open the socket and send the next request; a refused connect is retried shortly."""
+        """Open the socket and send the next request; a failed connect is retried shortly."""
         try:
             sock = socket.create_connection(self.driver.address, timeout=5)
         except OSError as exc:
@@ -287,13 +291,13 @@ class _Conn:
             if self.sock.send(request) != len(request):
                 raise OSError("short send")
         except OSError as exc:
-            self.reopen("send failed", str(exc))
+            self.fail("send failed", str(exc))
 
     def readable(self) -> None:
         try:
             data = self.sock.recv(RECV_BYTES)
         except OSError as exc:
-            self.reopen("receive failed", str(exc))
+            self.fail("receive failed", str(exc))
             return
         if not data:
             self.closed_by_server()
@@ -310,19 +314,29 @@ class _Conn:
         if response.head_end >= 0 and response.length is None and not response.chunked:
             self.driver.completed(self, response)
         elif response.buf:
-            self.driver.error("truncated response", response.buf[:200].decode("latin-1"))
+            self.fail("truncated response", response.buf[:200].decode("latin-1"))
+            return
         else:
             self.index -= 1  # nothing was answered: send the same request again
         self.reopen()
 
-    def reopen(self, error: str = "", detail: str = "") -> None:
-        if error:
-            self.driver.error(error, detail)
-        self.driver.reconnects += 1
+    def close(self) -> None:
         self.driver.selector.unregister(self.sock)
         self.sock.close()
         self.sock = None
+
+    def reopen(self) -> None:
+        """The server ended the connection normally: count it and carry on at once."""
+        self.close()
+        self.driver.reconnected()
         self.start()
+
+    def fail(self, error: str, detail: str) -> None:
+        """A broken connection: count the error and reconnect a little later, not in a tight loop."""
+        self.close()
+        self.driver.error(error, detail)
+        self.driver.reconnected()
+        self.retry_at = time.perf_counter() + CONNECT_RETRY_S
 
 
 def _worker(spec: LoadSpec, connections: int, max_requests: int, first: int, barrier, pipe) -> None:
@@ -331,7 +345,7 @@ def _worker(spec: LoadSpec, connections: int, max_requests: int, first: int, bar
     barrier.wait()
     cpu = driver.loop(spec.warmup, spec.duration)
     pipe.send({"latencies": driver.latencies.tobytes(), "errors": dict(driver.errors), "samples": driver.samples,
-               "reconnects": driver.reconnects, "cpu": cpu,
+               "reconnects": driver.reconnects, "cpu": cpu, "count": len(driver.latencies),
                "seconds": max(driver.finished_at - driver.measure_from, 1e-9)})
     pipe.close()
 
@@ -367,7 +381,7 @@ def run(spec: LoadSpec, on_window_start: Callable[[], None] | None = None,
         workers.append(worker)
         first += connections
     try:
-        barrier.wait(timeout=60)
+        barrier.wait(timeout=30)
         time.sleep(spec.warmup)
         if on_window_start:
             on_window_start()
@@ -400,7 +414,7 @@ def _aggregate(reports: list[dict], spec: LoadSpec, processes: int) -> LoadResul
         latencies.frombytes(report["latencies"])
         errors.update(report["errors"])
         samples.extend(report["samples"])
-    throughput = sum(len(r["latencies"]) / latencies.itemsize / r["seconds"] for r in reports)
+    throughput = sum(r["count"] / r["seconds"] for r in reports)
     seconds = max(r["seconds"] for r in reports)
     return LoadResult(
         requests=len(latencies), seconds=seconds, throughput=throughput,

@@ -18,7 +18,7 @@ from . import config, db, media
 from .auth import AccountService, Action, Authenticator, Authorizer, Event, Grants
 from .errors import (APIError, RenderedError, StartupError, core_translators, default_renderer, from_exception)
 from .jobs import JobQueue, JobSpec, make_huey
-from .middleware import CoreMiddleware, Request
+from .middleware import CoreMiddleware, Request, Response
 from .parsers import ParserRegistry, ParserSpec
 from .plugins import CORE, PluginInfo, build as build_plugin_manager, call_per_plugin
 from .routing import EndpointGroup, Router, RouteTable, raw_request_path
@@ -174,8 +174,7 @@ def _error_handler(ctx: AppContext):
             location = raw_request_path(req) + "/" + (f"?{req.query_string}" if req.query_string else "")
             resp.status = falcon.HTTP_301
             resp.set_header("Location", location)
-            resp.data = b""
-            resp.content_type = None
+            resp.omit_content_type()
             return
         renderer = scope.error_renderer if scope is not None and scope.error_renderer else default_renderer
         rendered: RenderedError = renderer(error, req)
@@ -184,8 +183,7 @@ def _error_handler(ctx: AppContext):
             resp.set_header(name, value)
         resp.set_header("Cache-Control", "no-store")
         if rendered.body is None:
-            resp.data = b""
-            resp.content_type = None
+            resp.omit_content_type()
         else:
             resp.data = media.dumps(rendered.body)
             resp.content_type = "application/json"
@@ -201,7 +199,7 @@ def _build_falcon(ctx: AppContext) -> falcon.App:
                                                 expose_headers=["ETag", "Last-Modified", "X-Request-Id"]))
     for _, extra in _collect(ctx, "register_middleware", ctx=ctx):
         middleware.extend(extra)
-    app = App(middleware=middleware, router=Router(), request_type=request_type,
+    app = App(middleware=middleware, router=Router(), request_type=request_type, response_type=Response,
                      independent_middleware=True)
     # Routing and query parsing are the plugins' business, per mount: keep
     # Falcon's global options neutral ("a,b" stays one string; "/x/" ≠ "/x").

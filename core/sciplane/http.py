@@ -117,5 +117,4 @@ def conditional(req: falcon.Request, resp: falcon.Response, *, etag: str | None 
     if fresh:
         resp.status = falcon.HTTP_304
         resp.data = b""
-        resp.content_type = None
     return fresh

@@ -57,6 +57,22 @@ class Request(falcon.Request):
         return f"{scheme}://{host}{root}{path}" + (f"?{query}" if query else "")
 
 
+class Response(falcon.Response):
+    """Falcon's response; ``omit_content_type()`` sends an empty body with no Content-Type."""
+
+    def omit_content_type(self) -> None:
+        self.data = b""
+        self.content_type = None
+        self.context.omit_content_type = True
+
+    def _wsgi_headers(self, media_type=None):
+        # Falcon adds its default media type to every typed status; a bare
+        # redirect or an empty success must go out without one.
+        if getattr(self.context, "omit_content_type", False):
+            media_type = None
+        return super()._wsgi_headers(media_type)
+
+
 class LimitedStream:
     """A body stream without Content-Length, cut off past ``limit`` bytes."""
 

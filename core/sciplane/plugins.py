@@ -136,7 +136,7 @@ def call_per_plugin(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> 
     """
     caller = getattr(pm.hook, hook_name)
     out = []
-    for impl in reversed(caller.get_hookimpls()):
+    for impl in caller.get_hookimpls():
         args = {name: kwargs[name] for name in impl.argnames if name in kwargs}
         result = impl.function(**args)
         if result is not None:

@@ -6,6 +6,7 @@ and ``db`` fixtures; the contract classes check parsers and blob stores.
 """
 
 from .contracts import BlobStoreContract, ParserContract
+from .install import install_distribution
 from .server import LiveServer, settings_to_env
 
-__all__ = ["BlobStoreContract", "LiveServer", "ParserContract", "settings_to_env"]
+__all__ = ["BlobStoreContract", "LiveServer", "ParserContract", "install_distribution", "settings_to_env"]

@@ -60,7 +60,8 @@ def sciplane_database_url() -> str | None:
 def make_app(tmp_path, sciplane_database_url):
     """Factory: ``make_app(plugins=[…], settings={…}, extra_plugins=[…], migrate=True)``.
 
-    ``plugins`` defaults to none (the core alone).  ``settings`` is merged
+    ``plugins`` defaults to ``settings["plugins"]["enabled"]``, else to none
+    (the core alone).  ``settings`` is merged
     over the test defaults: a temporary data directory, the test database,
     jobs in immediate mode, no access log.  The database is migrated; on
     PostgreSQL it is emptied before the first app of each test.
@@ -71,8 +72,10 @@ def make_app(tmp_path, sciplane_database_url):
     contexts = []
     state = {"fresh": False}
 
-    def factory(plugins: Iterable[str] | None = (), settings: Mapping[str, Any] | None = None,
+    def factory(plugins: Iterable[str] | None = None, settings: Mapping[str, Any] | None = None,
                 extra_plugins: Iterable[Any] = (), migrate: bool = True):
+        if plugins is None and (settings or {}).get("plugins", {}).get("enabled") is None:
+            plugins = ()
         url = sciplane_database_url or f"sqlite:///{tmp_path}/sciplane.db"
         base = {"data_dir": str(tmp_path / "var"), "database": {"url": url},
                 "jobs": {"immediate": True}, "logging": {"access_log": False}}

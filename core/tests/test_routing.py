@@ -1,0 +1,101 @@
+"""Mount conventions: strict and tolerant routing, redirects, error renderers, body limits."""
+
+import falcon.testing
+import pytest
+
+from sciplane import EndpointGroup, RenderedError, Route, hookimpl
+
+
+class Echo:
+    def on_get(self, req, resp, **params):
+        resp.media = {"path": req.path, "params": params, "query": req.query_string}
+
+    def on_post(self, req, resp, **params):
+        resp.media = {"posted": True}
+
+
+def detail_renderer(error, req):
+    """A compatibility dialect: ``{"detail", "code"}`` and 403 instead of 401."""
+    status = 403 if error.status == 401 else error.status
+    return RenderedError(status, {"detail": error.description or "Not found.", "code": error.code}, {})
+
+
+class Mounts:
+    plugin_name = "mounts"
+
+    @hookimpl
+    def register_endpoint_groups(self):
+        echo = Echo()
+        return [
+            EndpointGroup("strict", "/strict", [Route("/items", echo), Route("/query/", echo),
+                                                Route("/items/{item_id:int}", echo)],
+                          append_slash=True, error_renderer=detail_renderer),
+            EndpointGroup("tolerant", "/tolerant", [Route("/items/", echo), Route("/items/{item_id:int}", echo),
+                                                    Route("/items/by_name", echo)],
+                          slashes="tolerant", strip_suffixes=(".json",), max_body_bytes=10),
+        ]
+
+
+@pytest.fixture
+def client(make_app):
+    return falcon.testing.TestClient(make_app(extra_plugins=[Mounts()]))
+
+
+def test_strict_routes_match_exactly(client):
+    assert client.simulate_get("/strict/items").status_code == 200
+    resp = client.simulate_get("/strict/items/")
+    assert resp.status_code == 404 and resp.json == {"detail": "The requested resource was not found.",
+                                                     "code": "not_found"}
+
+
+def test_append_slash_redirects_with_query(client):
+    resp = client.simulate_get("/strict/query", query_string="a=1&b=x%20y")
+    assert resp.status_code == 301
+    assert resp.headers["location"] == "/strict/query/?a=1&b=x%20y"
+    assert resp.content == b"" and "content-type" not in resp.headers
+    assert client.simulate_post("/strict/query").status_code == 301
+
+
+def test_int_converter_rejects_other_segments(client):
+    assert client.simulate_get("/strict/items/12").json["params"] == {"item_id": 12}
+    assert client.simulate_get("/strict/items/abc").status_code == 404
+
+
+def test_renderer_shapes_every_error_in_its_mount(client):
+    resp = client.simulate_delete("/strict/items")
+    assert resp.status_code == 405 and resp.json == {"detail": 'Method "DELETE" not allowed.',
+                                                     "code": "method_not_allowed"}
+    assert client.simulate_get("/strict/nothing/here").json["code"] == "not_found"
+    # outside the mount the core shape applies
+    assert "title" in client.simulate_get("/elsewhere").json
+
+
+@pytest.mark.parametrize("path", ["/tolerant/items", "/tolerant/items/", "//tolerant//items//",
+                                  "/tolerant/items.json"])
+def test_tolerant_mount_normalises_paths(client, path):
+    resp = client.simulate_get(path, query_string="x=1")
+    assert resp.status_code == 200 and resp.json["path"] == "/tolerant/items" and resp.json["query"] == "x=1"
+
+
+def test_tolerant_literal_segments_win_over_ids(client):
+    assert client.simulate_get("/tolerant/items/by_name/").json["params"] == {}
+    assert client.simulate_get("/tolerant/items/7/").json["params"] == {"item_id": 7}
+    assert client.simulate_get("/tolerant/items//by_name").json["path"] == "/tolerant/items/by_name"
+
+
+def test_mount_body_limit(client):
+    resp = client.simulate_post("/tolerant/items", body=b"x" * 11, headers={"Content-Type": "application/json"})
+    assert resp.status_code == 413
+
+
+def test_mount_overlap_with_the_core_root_is_allowed(make_app):
+    class UnderApi:
+        plugin_name = "underapi"
+
+        @hookimpl
+        def register_endpoint_groups(self):
+            return [EndpointGroup("under", "/api/under", [Route("/x", Echo())])]
+
+    client = falcon.testing.TestClient(make_app(extra_plugins=[UnderApi()]))
+    assert client.simulate_get("/api/under/x").status_code == 200
+    assert client.simulate_get("/api").status_code == 200
