@@ -125,7 +125,7 @@ def _setup_auth(ctx: AppContext) -> None:
     ctx.grants = Grants(auth.grants)
     ctx.accounts = AccountService(lambda event: ctx.pm.hook.on_event(event=event, ctx=ctx),
                                   token_ttl_s=auth.token_ttl_s,
-                                  service_tokens=[t.to_dict() for t in auth.service_tokens])
+                                  service_tokens=[dict(t) for t in auth.service_tokens])
     ctx.authenticator = Authenticator(ctx.pm.hook, ctx)
     ctx.authorizer = Authorizer(ctx.pm.hook, ctx, ctx.actions)
 
