@@ -1,0 +1,172 @@
+"""Storage: engines, per-plugin migrations with their own history, transactions, JSON fields."""
+
+import peewee
+import pytest
+from click.testing import CliRunner
+
+from sciplane import BaseModel, JSONField, database, hookimpl, is_sqlite, write_transaction
+from sciplane.cli.main import cli, loader
+
+
+def test_sqlite_runs_in_wal_with_foreign_keys(make_app, sciplane_database_url):
+    if sciplane_database_url:
+        pytest.skip("SQLite-specific")
+    db = make_app().sciplane.database
+    with db.connection_context():
+        assert db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert db.execute_sql("PRAGMA busy_timeout").fetchone()[0] == 10000
+
+
+def test_each_plugin_keeps_its_own_history(make_app, example_plugin):
+    ctx = make_app(plugins=["example"]).sciplane
+    with ctx.database.connection_context():
+        tables = set(ctx.database.get_tables())
+        assert {"migrations_core", "migrations_example", "core_user", "example_note"} <= tables
+        applied = [r[0] for r in ctx.database.execute_sql("SELECT name FROM migrations_example")]
+    assert applied == ["0001_notes"]
+    assert ctx.pending_migrations() == {}
+
+
+def test_unmigrated_database_is_reported(make_app, tmp_path):
+    ctx = make_app(migrate=False, settings={"database": {"url": f"sqlite:///{tmp_path}/fresh.db"}}).sciplane
+    assert ctx.pending_migrations() == {"core": ["0001_accounts_and_jobs"]}
+    assert ctx.migrate() == {"core": ["0001_accounts_and_jobs"]}
+    assert ctx.migrate() == {}
+
+
+def test_serve_refuses_an_unmigrated_database(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SCIPLANE_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("SCIPLANE_PLUGINS", "")
+    loader._ctx = None
+    try:
+        result = CliRunner().invoke(cli, ["serve"])
+    finally:
+        loader._ctx = None
+    assert result.exit_code != 0
+    assert "unapplied migrations (core: 0001_accounts_and_jobs)" in result.output
+    assert "sciplane migrate" in result.output and "--migrate" in result.output
+
+
+def test_prepare_database_runs_before_connections(make_app, sciplane_database_url):
+    seen = []
+
+    class Regexp:
+        plugin_name = "regexp"
+
+        @hookimpl
+        def prepare_database(self, database):
+            seen.append(database)
+            if isinstance(database, peewee.SqliteDatabase):
+                import re
+                database.register_function(lambda pattern, value: re.search(pattern, value or "") is not None,
+                                           "regexp", 2)
+
+    ctx = make_app(extra_plugins=[Regexp()]).sciplane
+    assert seen == [ctx.database]
+    with ctx.database.connection_context():
+        ctx.accounts.create_user("abc123")
+        op = "REGEXP" if is_sqlite() else "~"
+        assert ctx.database.execute_sql(f"SELECT count(*) FROM core_user WHERE username {op} %s"
+                                        .replace("%s", "?" if is_sqlite() else "%s"), ("[0-9]+$",)).fetchone()[0] == 1
+
+
+class Thing(BaseModel):
+    payload = JSONField(null=True)
+    name = peewee.CharField(unique=True)
+
+    class Meta:
+        table_name = "test_thing"
+
+
+@pytest.fixture
+def things(make_app):
+    ctx = make_app().sciplane
+    with ctx.database.connection_context():
+        ctx.database.create_tables([Thing])
+    yield ctx
+    with ctx.database.connection_context():
+        ctx.database.drop_tables([Thing])
+
+
+def test_json_field_round_trip(things):
+    import numpy as np
+    with things.database.connection_context():
+        Thing.create(name="a", payload={"list": [1, 2.5, None], "nested": {"x": "y"}, "arr": np.arange(3)})
+        assert Thing.get(Thing.name == "a").payload == {"list": [1, 2.5, None], "nested": {"x": "y"}, "arr": [0, 1, 2]}
+
+
+def test_write_transaction_rolls_back_everything(things):
+    with things.database.connection_context():
+        with pytest.raises(peewee.IntegrityError):
+            with write_transaction():
+                Thing.create(name="one")
+                Thing.create(name="one")
+        assert Thing.select().count() == 0
+
+
+def test_integrity_errors_become_409_without_sql(make_app):
+    import falcon.testing
+
+    from sciplane import EndpointGroup, Route
+
+    class Create:
+        def on_post(self, req, resp):
+            with write_transaction():
+                Thing.create(name="dup")
+                Thing.create(name="dup")
+
+    class P:
+        plugin_name = "p"
+
+        @hookimpl
+        def register_endpoint_groups(self):
+            return [EndpointGroup("p", "/p", [Route("/things", Create())])]
+
+    app = make_app(extra_plugins=[P()])
+    with app.sciplane.database.connection_context():
+        database.create_tables([Thing])
+    try:
+        resp = falcon.testing.TestClient(app).simulate_post("/p/things")
+        assert resp.status_code == 409 and resp.json["code"] == "conflict"
+        assert "test_thing" not in resp.text and "UNIQUE" not in resp.text.upper()
+    finally:
+        with app.sciplane.database.connection_context():
+            database.drop_tables([Thing])
+
+
+def test_sqlite_lock_timeout_is_503(make_app, sciplane_database_url, tmp_path):
+    if sciplane_database_url:
+        pytest.skip("SQLite-specific")
+    import falcon.testing
+
+    from sciplane import EndpointGroup, Route
+
+    class Write:
+        def on_post(self, req, resp):
+            with write_transaction():
+                Thing.create(name="w")
+
+    class P:
+        plugin_name = "p"
+
+        @hookimpl
+        def register_endpoint_groups(self):
+            return [EndpointGroup("p", "/p", [Route("/write", Write())])]
+
+    app = make_app(extra_plugins=[P()], settings={"database": {"busy_timeout_ms": 50}})
+    with app.sciplane.database.connection_context():
+        database.create_tables([Thing])
+    holder = peewee.SqliteDatabase(app.sciplane.database.database)
+    holder.connect()
+    holder.execute_sql("BEGIN IMMEDIATE")
+    try:
+        resp = falcon.testing.TestClient(app).simulate_post("/p/write")
+        assert resp.status_code == 503 and resp.json["code"] == "database_busy"
+        assert resp.headers["retry-after"] == "1"
+    finally:
+        holder.rollback()
+        holder.close()
+        with app.sciplane.database.connection_context():
+            database.drop_tables([Thing])
