@@ -267,3 +267,19 @@ def test_events_are_published(make_app):
     ctx.emit("audit.custom", note="x")
     assert seen == ["core.user.created", "core.token.created", "core.user.created", "core.client.created",
                     "audit.custom"]
+
+
+def test_a_plugin_can_authenticate(make_app):
+    class Ldap:
+        plugin_name = "ldap"
+
+        @hookimpl
+        def authenticate(self, credentials):
+            if credentials.value.startswith("ldap-"):
+                from sciplane import Identity
+                return Identity(username=credentials.value[5:], provider="ldap", via="ldap")
+            return None  # not ours: the core's own resolution runs next
+
+    client = falcon.testing.TestClient(make_app(extra_plugins=[Guarded(), Ldap()], settings=SETTINGS))
+    assert get(client, "/g/whoami", "Bearer ldap-zoe").json["username"] == "zoe"
+    assert get(client, "/g/whoami", "Bearer other").status_code == 401

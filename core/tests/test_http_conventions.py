@@ -144,3 +144,17 @@ def test_docs_page_is_served_from_installed_assets(client):
     for asset in re.findall(r'(?:src|href)="([^"]+)"', page.text):
         resp = client.simulate_get(asset)
         assert resp.status_code == 200 and len(resp.content) > 1000
+
+
+def test_openapi_can_be_extended(make_app):
+    import falcon.testing
+
+    class Tags:
+        plugin_name = "tags"
+
+        @hookimpl
+        def openapi_extend(self, spec):
+            spec.tag({"name": "core", "description": "Health and metadata"})
+
+    document = falcon.testing.TestClient(make_app(extra_plugins=[Tags()])).simulate_get("/openapi.json").json
+    assert {"name": "core", "description": "Health and metadata"} in document["tags"]

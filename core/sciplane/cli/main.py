@@ -15,13 +15,15 @@ class AppLoader:
 
     def __init__(self):
         self._ctx = None
-        self.plugins_override: list[str] | None = None
 
     def get(self):
         if self._ctx is None:
             from ..app import build_context
-            self._ctx = build_context(plugins=self.plugins_override)
+            self._ctx = build_context()
         return self._ctx
+
+    def reset(self) -> None:
+        self._ctx = None
 
 
 loader = AppLoader()
@@ -42,27 +44,28 @@ def pass_app(func):
 
 
 class SciplaneGroup(click.Group):
-    """Adds the enabled plugins' commands lazily, so ``--help`` lists them."""
+    """Adds the enabled plugins' commands, so ``--help`` lists them.
 
-    _plugin_commands: dict[str, click.Command] | None = None
+    They are looked up from the current configuration on every call (it
+    costs a plugin-manager build, no database), so enabling a plugin by
+    configuration is all it takes.
+    """
 
     def _load_plugin_commands(self) -> dict[str, click.Command]:
-        if self._plugin_commands is None:
-            self._plugin_commands = {}
-            try:
-                from .. import config
-                from ..plugins import build, call_per_plugin
-                raw = config.load_raw()
-                settings = config.validate_core(raw)
-                pm, _ = build(settings.plugins.enabled)
-                for plugin, commands in call_per_plugin(pm, "register_commands"):
-                    for command in commands:
-                        if command.name in self._plugin_commands or command.name in self.commands:
-                            raise StartupError(f"plugin {plugin!r}: command {command.name!r} already exists")
-                        self._plugin_commands[command.name] = command
-            except StartupError as exc:
-                click.echo(f"warning: plugin commands unavailable: {exc}", err=True)
-        return self._plugin_commands
+        found: dict[str, click.Command] = {}
+        try:
+            from .. import config
+            from ..plugins import build, call_per_plugin
+            settings = config.validate_core(config.load_raw())
+            pm, _ = build(settings.plugins.enabled)
+            for plugin, commands in call_per_plugin(pm, "register_commands"):
+                for command in commands:
+                    if command.name in found or command.name in self.commands:
+                        raise StartupError(f"plugin {plugin!r}: command {command.name!r} already exists")
+                    found[command.name] = command
+        except StartupError as exc:
+            click.echo(f"warning: plugin commands unavailable: {exc}", err=True)
+        return found
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self._load_plugin_commands()})
@@ -78,6 +81,7 @@ class SciplaneGroup(click.Group):
 def cli(config_path: str | None) -> None:
     """sciplane: metadata services for physics and astronomy facilities."""
     import os
+    loader.reset()
     if config_path:
         os.environ["SCIPLANE_CONFIG"] = config_path
 

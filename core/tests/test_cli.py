@@ -1,0 +1,96 @@
+"""The command line: accounts, migrations, inspection, plugin commands, demo data."""
+
+import pytest
+from click.testing import CliRunner
+
+from sciplane.cli.main import cli
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch, sciplane_database_url):
+    """Invoke ``sciplane`` against this test's database, configured through the environment."""
+    monkeypatch.chdir(tmp_path)
+    for name in [n for n in __import__("os").environ if n.startswith("SCIPLANE_") and n != "SCIPLANE_TEST_DATABASE_URL"]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("SCIPLANE_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("SCIPLANE_PLUGINS", "")
+    # the same database make_app uses in this test
+    monkeypatch.setenv("SCIPLANE_DATABASE_URL", sciplane_database_url or f"sqlite:///{tmp_path}/sciplane.db")
+
+    def invoke(*args, ok=True):
+        result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+        if ok:
+            assert result.exit_code == 0, result.output
+        return result
+    return invoke
+
+
+@pytest.fixture
+def migrated(run, make_app):
+    make_app()  # migrates and, on PostgreSQL, empties the shared test database
+    return run
+
+
+def test_help_lists_every_core_command(run):
+    out = run("--help").output
+    for name in ("serve", "worker", "migrate", "plugins", "parsers", "openapi", "users", "groups", "tokens",
+                 "clients", "demo"):
+        assert f"  {name} " in out
+    for sub in ("serve", "users", "tokens", "clients"):
+        assert "Usage:" in run(sub, "--help").output
+
+
+def test_migrate(run, sciplane_database_url):
+    if sciplane_database_url:
+        pytest.skip("the shared PostgreSQL test database is already migrated")
+    assert "core: 1 pending (0001_accounts_and_jobs)" in run("migrate", "--check", ok=False).output
+    assert "applied 1 migration(s)" in run("migrate").output
+    assert "database is up to date" in run("migrate").output
+
+
+def test_accounts(migrated):
+    run = migrated
+    assert "created user ada (id" in run("users", "add", "ada", "--email", "ada@example.org", "--role", "writers").output
+    token = run("tokens", "create", "ada", "--name", "laptop").stdout.strip().splitlines()[0]
+    assert len(token) >= 40
+    listing = run("tokens", "list").output
+    assert token[:8] in listing and token not in listing
+    assert "revoked 1 token(s)" in run("tokens", "revoke", token[:8]).output
+    out = run("clients", "create", "pipeline", "--role", "writers").output
+    assert "client_id: " in out and "client_secret: " in out
+    assert "pipeline" in run("clients", "list").output
+    run("groups", "create", "observers")
+    run("groups", "add-member", "observers", "ada")
+    assert "ada" in run("groups", "list").output
+    assert "ada removed from observers" in run("groups", "remove-member", "observers", "ada").output
+    users = run("users", "list").output
+    assert "ada@example.org" in users and "service" in users
+    run("users", "deactivate", "ada")
+    assert "inactive" in run("users", "list").output
+    duplicate = run("users", "add", "ada", ok=False)
+    assert duplicate.exit_code != 0 and "already exists" in duplicate.output
+
+
+def test_inspection(migrated):
+    assert "core" in migrated("plugins").output
+    assert "no parsers registered" in migrated("parsers").output
+    assert '"openapi":"3.1.0"' in migrated("openapi").output
+
+
+def test_invalid_configuration_is_reported(run, monkeypatch):
+    monkeypatch.setenv("SCIPLANE__SERVER__WORKERS", "0")
+    result = run("plugins", ok=False)
+    assert result.exit_code != 0 and "server.workers" in result.output
+
+
+def test_plugin_commands_and_demo(migrated, monkeypatch, example_plugin, make_app):
+    run = migrated
+    assert "example-greet" not in run("--help").output
+    monkeypatch.setenv("SCIPLANE_PLUGINS", "example")
+    assert "example-greet" in run("--help").output
+    assert run("example-greet", "Vera").output == "hello, Vera\n"
+    make_app(plugins=["example"])  # migrate the example tables
+    assert "example: 1 note" in run("demo", "--if-empty").output
+    assert "already holds data" in run("demo", "--if-empty").output
+    monkeypatch.setenv("SCIPLANE_PLUGINS", "")
+    assert run("example-greet", "Vera", ok=False).exit_code != 0
