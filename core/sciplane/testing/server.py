@@ -41,7 +41,7 @@ class LiveServer:
     """
 
     def __init__(self, settings: Mapping[str, Any], *, workers: int = 2, timeout: float = 30.0,
-                 cwd: str | None = None):
+                 cwd: str | None = None, extra_env: Mapping[str, str] | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workers = workers
@@ -49,6 +49,7 @@ class LiveServer:
         self.cwd = cwd
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("SCIPLANE")}
         self.env.update(settings_to_env(settings))
+        self.env.update(extra_env or {})
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> "LiveServer":

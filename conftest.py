@@ -1,10 +1,12 @@
+"""Fixtures shared by every test suite of the repository."""
+
 from pathlib import Path
 
 import pytest
 
 from sciplane.testing import install_distribution
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "tests" / "example_plugin"
+EXAMPLE = Path(__file__).resolve().parent / "tests" / "example_plugin"
 
 
 @pytest.fixture(scope="session")
