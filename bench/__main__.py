@@ -18,7 +18,7 @@ from pathlib import Path
 from .harness import Harness, Options, Result, describe_settings, format_result, write_result
 
 BENCH_DIR = Path(__file__).resolve().parent
-QUICK = {"duration": 2.0, "warmup": 0.5}
+QUICK = {"duration": 2.0, "warmup": 0.5, "rounds": 1}
 
 
 def discover() -> list[str]:
@@ -40,15 +40,17 @@ def parse_args(argv: list[str]) -> tuple[list[str], Options]:
     parser.add_argument("--worker-class", choices=("gthread", "sync"), help=f"gunicorn worker class ({defaults.worker_class})")
     parser.add_argument("--workers", type=int, help=f"gunicorn worker processes ({defaults.workers})")
     parser.add_argument("--threads", type=int, help=f"threads per gthread worker ({defaults.threads})")
+    parser.add_argument("--rounds", type=int, help=f"interleaved rounds of a comparison ({defaults.rounds})")
     parser.add_argument("--quick", action="store_true",
-                        help=f"smoke run: {QUICK['duration']:g} s measured after {QUICK['warmup']:g} s warm-up "
-                             "(explicit --duration/--warmup still win); not for comparing numbers")
+                        help=f"smoke run: {QUICK['duration']:g} s measured after {QUICK['warmup']:g} s warm-up, "
+                             "one round (explicit options still win); not for comparing numbers")
     args = parser.parse_args(argv)
     unknown = sorted(set(args.names) - set(discover()))
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(unknown)}; available: {', '.join(discover())}")
     overrides = {**(QUICK if args.quick else {}), "quick": args.quick}
-    for key in ("duration", "warmup", "connections", "processes", "max_requests", "worker_class", "workers", "threads"):
+    for key in ("duration", "warmup", "connections", "processes", "max_requests", "worker_class", "workers", "threads",
+                "rounds"):
         if getattr(args, key) is not None:
             overrides[key] = getattr(args, key)
     return args.names or discover(), replace(defaults, **overrides)

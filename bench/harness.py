@@ -53,6 +53,7 @@ class Options:
     worker_class: str = "gthread"
     workers: int = 2
     threads: int = 4
+    rounds: int = 3
     quick: bool = False  # benchmarks may load smaller data sets
 
 
@@ -318,8 +319,21 @@ class Harness:
 
         result = loadgen.run(spec, on_window_start=mark, on_window_end=mark)
         (t0, cpu0), (t1, cpu1) = marks
-        result.extra["server_cpu"] = round((cpu1 - cpu0) / (t1 - t0), 3)
+        result.server_cpu = (cpu1 - cpu0) / (t1 - t0)
         return result
+
+    def compare(self, targets: dict[str, tuple[Server, Sequence[str]]]) -> dict[str, loadgen.LoadResult]:
+        """Load each ``label: (server, paths)`` in turn, ``rounds`` times, and pool each label's windows.
+
+        Interleaving spreads slow phases of a shared machine (and gthread's
+        luck in sharing connections between workers) over every target
+        alike, which matters more for a ratio than a longer single run.
+        """
+        runs: dict[str, list[loadgen.LoadResult]] = {label: [] for label in targets}
+        for _ in range(self.options.rounds):
+            for label, (server, paths) in targets.items():
+                runs[label].append(self.load(server, paths))
+        return {label: loadgen.pool(results) for label, results in runs.items()}
 
 
 def _clean_environ() -> dict[str, str]:
@@ -341,13 +355,15 @@ def format_result(result: Result) -> str:
     """The runs table (raw figures) and the rows table (figures against targets)."""
     lines = [f"{result.name}: {result.title}", ""]
     if result.runs:
-        lines.append(f"  {'run':<12}{'req/s':>10}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'errors':>8}"
-                     f"{'reconn':>8}{'driver CPU':>12}{'server CPU':>12}")
+        lines.append(f"  {'run':<12}{'req/s':>9}{'windows req/s':>22}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}"
+                     f"{'errors':>8}{'reconn':>8}{'driver CPU':>12}{'server CPU':>12}")
         for label, run in result.runs.items():
             lat = run.latency_ms
-            lines.append(f"  {label:<12}{run.throughput:>10.1f}{lat.get('p50', 0):>9.2f}{lat.get('p90', 0):>9.2f}"
-                         f"{lat.get('p99', 0):>9.2f}{run.error_count:>8}{run.reconnects:>8}"
-                         f"{run.driver_cpu:>11.0%} {run.extra.get('server_cpu', 0):>11.0%}")
+            windows = "/".join(f"{t:.0f}" for t in run.window_throughputs)
+            server_cpu = "-" if run.server_cpu is None else f"{run.server_cpu:.0%}"
+            lines.append(f"  {label:<12}{run.throughput:>9.0f}{windows:>22}{lat.get('p50', math.nan):>9.2f}"
+                         f"{lat.get('p90', math.nan):>9.2f}{lat.get('p99', math.nan):>9.2f}{run.error_count:>8}"
+                         f"{run.reconnects:>8}{run.driver_cpu:>12.0%}{server_cpu:>12}")
             lines += [f"      error sample: {sample}" for sample in run.error_samples]
         lines.append("")
     lines.append(f"  {'name':<12}{'metric':<20}{'value':>12} {'unit':<6}{'target':>14}{'ratio':>8}  result")

@@ -22,6 +22,7 @@ else's server.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import math
@@ -58,30 +59,62 @@ class LoadSpec:
 
 @dataclass
 class LoadResult:
-    """Aggregated figures of one measured window (latencies in milliseconds)."""
+    """Figures of one measured window, or of several windows pooled by :func:`pool`."""
 
-    requests: int
-    seconds: float
-    throughput: float
-    latency_ms: dict[str, float]
+    latencies: array = field(repr=False)  # seconds, one per measured response
+    seconds: float  # measured time, summed over pooled windows
+    window_throughputs: list[float]  # responses/s of each window
     errors: dict[str, int]
     error_samples: list[str]
     reconnects: int
-    driver_cpu: float
+    driver_cpu: float  # the driver processes' CPU, in cores (1.0 = one core busy)
     connections: int
     processes: int
-    extra: dict[str, float] = field(default_factory=dict)
+    server_cpu: float | None = None  # filled in by whoever can see the server
+
+    @property
+    def requests(self) -> int:
+        return len(self.latencies)
+
+    @property
+    def throughput(self) -> float:
+        return sum(self.window_throughputs) / len(self.window_throughputs)
 
     @property
     def error_count(self) -> int:
         return sum(self.errors.values())
 
+    @functools.cached_property
+    def latency_ms(self) -> dict[str, float]:
+        return percentiles(self.latencies)
+
     def to_json(self) -> dict:
         return {"requests": self.requests, "seconds": round(self.seconds, 3),
-                "throughput": round(self.throughput, 1), "latency_ms": self.latency_ms,
+                "throughput": round(self.throughput, 1),
+                "window_throughputs": [round(t, 1) for t in self.window_throughputs],
+                "latency_ms": {k: round(v, 3) for k, v in self.latency_ms.items()},
                 "errors": self.errors, "error_samples": self.error_samples, "reconnects": self.reconnects,
-                "driver_cpu": round(self.driver_cpu, 3), "connections": self.connections,
-                "processes": self.processes, **self.extra}
+                "driver_cpu": round(self.driver_cpu, 3),
+                "server_cpu": None if self.server_cpu is None else round(self.server_cpu, 3),
+                "connections": self.connections, "processes": self.processes}
+
+
+def pool(results: list[LoadResult]) -> LoadResult:
+    """One result from repeated windows of the same load: latencies pooled, throughput averaged."""
+    latencies = array("d")
+    errors: Counter[str] = Counter()
+    for result in results:
+        latencies.extend(result.latencies)
+        errors.update(result.errors)
+    server = [r.server_cpu for r in results if r.server_cpu is not None]
+    return LoadResult(
+        latencies=latencies, seconds=sum(r.seconds for r in results),
+        window_throughputs=[t for r in results for t in r.window_throughputs], errors=dict(errors),
+        error_samples=[s for r in results for s in r.error_samples][:MAX_ERROR_SAMPLES],
+        reconnects=sum(r.reconnects for r in results),
+        driver_cpu=sum(r.driver_cpu for r in results) / len(results),
+        connections=results[0].connections, processes=results[0].processes,
+        server_cpu=sum(server) / len(server) if server else None)
 
 
 def loopback_address(base_url: str) -> tuple[str, int]:
@@ -409,16 +442,12 @@ def _receive(pipe, worker, spec: LoadSpec) -> dict:
 def _aggregate(reports: list[dict], spec: LoadSpec, processes: int) -> LoadResult:
     latencies = array("d")
     errors: Counter[str] = Counter()
-    samples: list[str] = []
     for report in reports:
         latencies.frombytes(report["latencies"])
         errors.update(report["errors"])
-        samples.extend(report["samples"])
-    throughput = sum(r["count"] / r["seconds"] for r in reports)
     seconds = max(r["seconds"] for r in reports)
     return LoadResult(
-        requests=len(latencies), seconds=seconds, throughput=throughput,
-        latency_ms={k: round(v, 3) for k, v in percentiles(latencies).items()},
-        errors=dict(errors), error_samples=samples[:MAX_ERROR_SAMPLES],
-        reconnects=sum(r["reconnects"] for r in reports),
-        driver_cpu=sum(r["cpu"] for r in reports) / seconds, connections=spec.connections, processes=processes)
+        latencies=latencies, seconds=seconds, window_throughputs=[sum(r["count"] / r["seconds"] for r in reports)],
+        errors=dict(errors), error_samples=[s for r in reports for s in r["samples"]][:MAX_ERROR_SAMPLES],
+        reconnects=sum(r["reconnects"] for r in reports), driver_cpu=sum(r["cpu"] for r in reports) / seconds,
+        connections=spec.connections, processes=processes)

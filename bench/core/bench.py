@@ -1,7 +1,7 @@
 """Framework overhead: sciplane's ``GET /health/live`` against a bare Falcon app.
 
-Both apps run under the same gunicorn settings in the same run, one after
-the other, with the same load.  The liveness endpoint does no I/O, so the
+Both apps run under the same gunicorn settings in the same run and take
+the same load in interleaved rounds (bare, sciplane, bare, ...).  The liveness endpoint does no I/O, so the
 gap between them is the cost of sciplane's request pipeline.  Target: the
 bare app is at most 1.5 times faster (bare req/s / sciplane req/s <= 1.5),
 and sciplane's latency percentiles are at most 1.5 times the bare app's.
@@ -16,10 +16,10 @@ OVERHEAD_LIMIT = 1.5
 
 
 def run(harness: Harness, options: Options) -> Result:
-    with harness.server("bench.core.bare_app:app", ready_path=PATH) as bare_server:
-        bare = harness.load(bare_server, [PATH])
-    with harness.sciplane(plugins=()) as app:
-        sciplane = harness.load(app.server, [PATH])
+    with harness.server("bench.core.bare_app:app", ready_path=PATH) as bare_server, \
+            harness.sciplane(plugins=()) as app:
+        runs = harness.compare({"bare": (bare_server, [PATH]), "sciplane": (app.server, [PATH])})
+    bare, sciplane = runs["bare"], runs["sciplane"]
 
     latency_targets = {p: value * OVERHEAD_LIMIT for p, value in bare.latency_ms.items()}
     rows = [*load_rows("bare", bare),
@@ -28,4 +28,4 @@ def run(harness: Harness, options: Options) -> Result:
             Row("overhead", "bare/sciplane req/s", bare.throughput / max(sciplane.throughput, 1e-9), "x",
                 OVERHEAD_LIMIT, higher_is_better=False)]
     return Result("core", f"framework overhead, GET {PATH}: sciplane (no plugins) vs bare Falcon",
-                  rows, {"bare": bare, "sciplane": sciplane})
+                  rows, runs)

@@ -75,7 +75,10 @@ def serve(ctx, bind: str | None, workers: int | None, do_migrate: bool, consumer
 
     options = {"bind": bind or server.bind, "workers": workers or server.workers,
                "worker_class": server.worker_class, "threads": server.threads, "timeout": server.timeout,
-               "keepalive": server.keepalive, "proc_name": "sciplane"}
+               "keepalive": server.keepalive, "proc_name": "sciplane",
+               # gunicorn's control socket has one path per user: several
+               # servers on one host would fight over it, and nothing uses it.
+               "control_socket_disable": True}
     try:
         run_gunicorn(options, on_exit=stop_consumer)
     finally:

@@ -56,7 +56,7 @@ class LiveServer:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "sciplane.wsgi:app", "--bind", f"127.0.0.1:{self.port}",
              "--workers", str(self.workers), "--worker-class", "gthread", "--threads", "4",
-             "--graceful-timeout", "5"],
+             "--graceful-timeout", "5", "--no-control-socket"],
             env=self.env, cwd=self.cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
