@@ -115,6 +115,16 @@ def test_expired_revoked_and_inactive_tokens(client, ctx):
     assert get(client, "/b/whoami", f"Bearer {carols}").json == {"detail": "inactive_user"}
 
 
+def test_tokens_with_a_given_key(client, ctx):
+    from sciplane import ValidationFailed
+    with ctx.database.connection_context():
+        injector = ctx.accounts.create_user("injector", is_service=True)
+        ctx.accounts.create_token(injector, key="demo-writer-token")
+        with pytest.raises(ValidationFailed):
+            ctx.accounts.create_token(injector, key="short")
+    assert get(client, "/g/whoami", "Bearer demo-writer-token").json["username"] == "injector"
+
+
 def test_tokens_are_stored_hashed(ctx, alice_token):
     from sciplane.auth.models import ApiToken
     with ctx.database.connection_context():

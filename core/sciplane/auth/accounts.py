@@ -152,10 +152,16 @@ class AccountService:
         return bool(Membership.delete().where((Membership.user == user.id) & (Membership.group == group.id)).execute())
 
     # -- API tokens --------------------------------------------------------
-    def create_token(self, user: User, *, name: str = "", ttl_s: int | None = None,
+    def create_token(self, user: User, *, name: str = "", ttl_s: int | None = None, key: str | None = None,
                      actor: Identity | None = None) -> tuple[str, ApiToken]:
-        """Issue a token; returns the plain key (shown once) and its record."""
-        key = new_secret()
+        """Issue a token; returns the plain key (shown once) and its record.
+
+        ``key`` fixes the token's value (demo data, migrations from another
+        system); it must be long and free of spaces.  By default it is random.
+        """
+        if key is not None and (len(key) < 16 or any(c.isspace() for c in key)):
+            raise ValidationFailed(errors={"key": ["A token needs at least 16 characters and no spaces."]})
+        key = key or new_secret()
         expires = utcnow() + dt.timedelta(seconds=ttl_s) if ttl_s else None
         with write_transaction():
             token = ApiToken.create(user=user.id, key_hash=digest(key), prefix=key[:8], name=name, expires=expires)
