@@ -12,7 +12,7 @@ import signal
 import sys
 import traceback
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .harness import Harness, Options, Result, describe_settings, format_result, write_result
@@ -80,7 +80,7 @@ def main(argv: list[str]) -> int:
     settings = describe_settings(options)
     status = 0
     for name in names:
-        started = datetime.now(timezone.utc)
+        started = datetime.now(UTC)
         print(f"== {name} ==", flush=True)
         try:
             result = run_one(name, options)

@@ -22,10 +22,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import psycopg2
 from psycopg2 import sql
@@ -388,7 +388,7 @@ def write_result(result: Result, settings: dict, started: datetime, directory: P
     path = directory / f"{result.name}.json"
     document = {"name": result.name, "title": result.title, "passed": result.passed,
                 "started": started.isoformat(timespec="seconds"),
-                "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "finished": datetime.now(UTC).isoformat(timespec="seconds"),
                 "settings": settings, "rows": [row.to_json() for row in result.rows],
                 "runs": {label: run.to_json() for label, run in result.runs.items()}}
     partial = path.with_suffix(".json.tmp")

@@ -32,8 +32,8 @@ import socket
 import time
 from array import array
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 from urllib.parse import urlsplit
 
 RECV_BYTES = 256 * 1024

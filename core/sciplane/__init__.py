@@ -10,10 +10,25 @@ from .app import AppContext, build_context, create_app  # noqa: E402
 from .auth import ANONYMOUS, Action, Credentials, Event, Identity  # noqa: E402
 from .config import Settings  # noqa: E402
 from .db import BaseModel, JSONField, database, is_postgres, is_sqlite, utcnow, write_transaction  # noqa: E402
-from .errors import (APIError, AuthenticationRequired, BadRequest, Conflict, DatabaseBusy,  # noqa: E402
-                     ErrorRenderer, InternalError, InvalidJSON, MethodNotAllowed, NotFound, PayloadTooLarge,
-                     PermissionDenied, RenderedError, ServiceUnavailable, StartupError, UnsupportedMediaType,
-                     ValidationFailed)
+from .errors import (  # noqa: E402
+                     APIError,
+                     AuthenticationRequired,
+                     BadRequest,
+                     Conflict,
+                     DatabaseBusy,
+                     ErrorRenderer,
+                     InternalError,
+                     InvalidJSON,
+                     MethodNotAllowed,
+                     NotFound,
+                     PayloadTooLarge,
+                     PermissionDenied,
+                     RenderedError,
+                     ServiceUnavailable,
+                     StartupError,
+                     UnsupportedMediaType,
+                     ValidationFailed,
+)
 from .hookspecs import hookimpl, hookspec  # noqa: E402
 from .http import cache_control, conditional, etag_matches, hashed_etag, strong_etag  # noqa: E402
 from .jobs import JobSpec  # noqa: E402

@@ -8,19 +8,21 @@ module globals except the peewee ``DatabaseProxy`` the models bind to, which
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import falcon
 import peewee
 
 from . import config, db, media
 from .auth import AccountService, Action, Authenticator, Authorizer, Event, Grants
-from .errors import (APIError, RenderedError, StartupError, core_translators, default_renderer, from_exception)
+from .errors import APIError, RenderedError, StartupError, core_translators, default_renderer, from_exception
 from .jobs import JobQueue, JobSpec, make_huey
 from .middleware import CoreMiddleware, Request, Response
 from .parsers import ParserRegistry, ParserSpec
-from .plugins import CORE, PluginInfo, build as build_plugin_manager, call_per_plugin
+from .plugins import CORE, PluginInfo, call_per_plugin
+from .plugins import build as build_plugin_manager
 from .routing import EndpointGroup, Router, RouteTable, raw_request_path
 from .storage import BlobStores
 

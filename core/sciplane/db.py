@@ -14,8 +14,9 @@ import datetime as dt
 import logging
 import random
 import re
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 import peewee
 from playhouse.db_url import parse as parse_url
@@ -50,7 +51,7 @@ class JSONField(peewee.TextField):
 
 def utcnow() -> dt.datetime:
     """Naive UTC ``datetime``: the storage convention for timestamps."""
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def is_sqlite(db: peewee.Database | peewee.DatabaseProxy | None = None) -> bool:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import hashlib
-from typing import Iterable
+from collections.abc import Iterable
 
 import falcon
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def strong_etag(*parts: object) -> str:

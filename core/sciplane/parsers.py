@@ -11,8 +11,9 @@ priority stop start-up (a higher priority replaces a lower one).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO, Iterator, NamedTuple, Protocol
+from typing import IO, NamedTuple, Protocol
 
 import numpy as np
 
@@ -107,8 +108,6 @@ class ParserRegistry:
     specs: dict[ParserKey, ParserSpec] = field(default_factory=dict)
 
     def add(self, spec: ParserSpec) -> None:
-        if not isinstance(spec, ParserSpec):
-            raise StartupError(f"plugin {getattr(spec, 'plugin', '?')!r}: register_parsers must return ParserSpec objects")
         where = f"parser {spec.key} of plugin {spec.plugin!r}"
         if not isinstance(spec.filetype, str) or not _FILETYPE_RE.match(spec.filetype):
             raise StartupError(f"{where}: filetype must match [a-z0-9_]{{1,32}}")

@@ -11,9 +11,10 @@ specification (a misspelt hook name).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
-from typing import Any, Iterable
+from typing import Any
 
 import pluggy
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -64,7 +65,8 @@ def _plugin_name(obj: Any) -> str:
     return getattr(obj, "plugin_name", None) or getattr(obj, "__name__", None) or type(obj).__name__
 
 
-def build(enabled: list[str] | None, extra_plugins: Iterable[Any] = ()) -> tuple[pluggy.PluginManager, list[PluginInfo]]:
+def build(enabled: list[str] | None,
+          extra_plugins: Iterable[Any] = ()) -> tuple[pluggy.PluginManager, list[PluginInfo]]:
     pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
     pm.add_hookspecs(hookspecs)
     infos = [PluginInfo(CORE, __version__, "sciplane", builtin.__name__, internal=True)]

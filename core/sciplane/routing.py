@@ -10,8 +10,9 @@ error renderer apply, including to paths that match no route.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import quote
 
 import falcon
@@ -168,7 +169,7 @@ class RouteTable:
         self._scopes = sorted((g for g in self.groups if g.mount), key=lambda g: -len(g.mount))
 
     def mount_on(self, app: falcon.App) -> None:
-        for template, (group, route) in self.by_template.items():
+        for template, (_, route) in self.by_template.items():
             kwargs = {"suffix": route.suffix} if route.suffix else {}
             app.add_route(template, route.resource, **kwargs)
 

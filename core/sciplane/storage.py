@@ -13,9 +13,10 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterator, Protocol
+from typing import IO, Protocol
 
 from .errors import PayloadTooLarge, StartupError
 
@@ -151,7 +152,7 @@ class BlobStores:
         self.default_name = default
 
     @classmethod
-    def build(cls, kinds: dict, config, ctx) -> "BlobStores":
+    def build(cls, kinds: dict, config, ctx) -> BlobStores:
         stores = {}
         for name, options in config.stores.items():
             kind = options.get("kind", "local")

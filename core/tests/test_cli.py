@@ -1,5 +1,7 @@
 """The command line: accounts, migrations, inspection, plugin commands, demo data."""
 
+import os
+
 import pytest
 from click.testing import CliRunner
 
@@ -10,7 +12,7 @@ from sciplane.cli.main import cli
 def run(tmp_path, monkeypatch, sciplane_database_url):
     """Invoke ``sciplane`` against this test's database, configured through the environment."""
     monkeypatch.chdir(tmp_path)
-    for name in [n for n in __import__("os").environ if n.startswith("SCIPLANE_") and n != "SCIPLANE_TEST_DATABASE_URL"]:
+    for name in [n for n in os.environ if n.startswith("SCIPLANE_") and n != "SCIPLANE_TEST_DATABASE_URL"]:
         monkeypatch.delenv(name)
     monkeypatch.setenv("SCIPLANE_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("SCIPLANE_PLUGINS", "")
@@ -50,7 +52,8 @@ def test_migrate(run, sciplane_database_url):
 
 def test_accounts(migrated):
     run = migrated
-    assert "created user ada (id" in run("users", "add", "ada", "--email", "ada@example.org", "--role", "writers").output
+    added = run("users", "add", "ada", "--email", "ada@example.org", "--role", "writers")
+    assert "created user ada (id" in added.output
     token = run("tokens", "create", "ada", "--name", "laptop").stdout.strip().splitlines()[0]
     assert len(token) >= 40
     listing = run("tokens", "list").output

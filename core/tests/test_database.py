@@ -106,67 +106,63 @@ def test_write_transaction_rolls_back_everything(things):
         assert Thing.select().count() == 0
 
 
-def test_integrity_errors_become_409_without_sql(make_app):
+@pytest.fixture
+def serving(make_app):
+    """``serving(resource, **settings)``: an app serving ``resource`` at ``POST /p/x``, with the Thing table."""
     import falcon.testing
 
     from sciplane import EndpointGroup, Route
+    apps = []
 
+    def build(resource, **settings):
+        class P:
+            plugin_name = "p"
+
+            @hookimpl
+            def register_endpoint_groups(self):
+                return [EndpointGroup("p", "/p", [Route("/x", resource)])]
+
+        app = make_app(extra_plugins=[P()], settings=settings)
+        with app.sciplane.database.connection_context():
+            database.create_tables([Thing])
+        apps.append(app)
+        return falcon.testing.TestClient(app)
+
+    yield build
+    for app in apps:
+        with app.sciplane.database.connection_context():
+            database.drop_tables([Thing])
+
+
+def test_integrity_errors_become_409_without_sql(serving):
     class Create:
         def on_post(self, req, resp):
             with write_transaction():
                 Thing.create(name="dup")
                 Thing.create(name="dup")
 
-    class P:
-        plugin_name = "p"
-
-        @hookimpl
-        def register_endpoint_groups(self):
-            return [EndpointGroup("p", "/p", [Route("/things", Create())])]
-
-    app = make_app(extra_plugins=[P()])
-    with app.sciplane.database.connection_context():
-        database.create_tables([Thing])
-    try:
-        resp = falcon.testing.TestClient(app).simulate_post("/p/things")
-        assert resp.status_code == 409 and resp.json["code"] == "conflict"
-        assert "test_thing" not in resp.text and "UNIQUE" not in resp.text.upper()
-    finally:
-        with app.sciplane.database.connection_context():
-            database.drop_tables([Thing])
+    resp = serving(Create()).simulate_post("/p/x")
+    assert resp.status_code == 409 and resp.json["code"] == "conflict"
+    assert "test_thing" not in resp.text and "UNIQUE" not in resp.text.upper()
 
 
-def test_sqlite_lock_timeout_is_503(make_app, sciplane_database_url, tmp_path):
+def test_sqlite_lock_timeout_is_503(serving, sciplane_database_url):
     if sciplane_database_url:
         pytest.skip("SQLite-specific")
-    import falcon.testing
-
-    from sciplane import EndpointGroup, Route
 
     class Write:
         def on_post(self, req, resp):
             with write_transaction():
                 Thing.create(name="w")
 
-    class P:
-        plugin_name = "p"
-
-        @hookimpl
-        def register_endpoint_groups(self):
-            return [EndpointGroup("p", "/p", [Route("/write", Write())])]
-
-    app = make_app(extra_plugins=[P()], settings={"database": {"busy_timeout_ms": 50}})
-    with app.sciplane.database.connection_context():
-        database.create_tables([Thing])
-    holder = peewee.SqliteDatabase(app.sciplane.database.database)
+    client = serving(Write(), database={"busy_timeout_ms": 50})
+    holder = peewee.SqliteDatabase(client.app.sciplane.database.database)
     holder.connect()
     holder.execute_sql("BEGIN IMMEDIATE")
     try:
-        resp = falcon.testing.TestClient(app).simulate_post("/p/write")
+        resp = client.simulate_post("/p/x")
         assert resp.status_code == 503 and resp.json["code"] == "database_busy"
         assert resp.headers["retry-after"] == "1"
     finally:
         holder.rollback()
         holder.close()
-        with app.sciplane.database.connection_context():
-            database.drop_tables([Thing])

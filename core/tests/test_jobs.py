@@ -82,7 +82,8 @@ def test_status_endpoint_visibility(client, ctx):
     mine = client.simulate_get(f"/api/jobs/{job.id}", headers={"Authorization": f"Token {owner_key}"})
     assert mine.status_code == 200 and mine.json["status"] == "done" and mine.json["result"] == {"sum": 3}
     assert mine.headers["cache-control"] == "no-store"
-    assert client.simulate_get(f"/api/jobs/{job.id}", headers={"Authorization": f"Token {other_key}"}).status_code == 404
+    other_view = client.simulate_get(f"/api/jobs/{job.id}", headers={"Authorization": f"Token {other_key}"})
+    assert other_view.status_code == 404
     assert client.simulate_get(f"/api/jobs/{job.id}").status_code == 401
     assert client.simulate_get("/api/jobs/unknown").status_code == 404
 

@@ -12,7 +12,7 @@ from sciplane import EndpointGroup, Route, conditional, hookimpl, strong_etag
 from sciplane.http import cache_control, etag_matches, last_modified_for, not_modified_since
 from sciplane.media import NPY, dumps
 
-CHANGED = dt.datetime(2026, 1, 2, 3, 4, 5, 600000, tzinfo=dt.timezone.utc)
+CHANGED = dt.datetime(2026, 1, 2, 3, 4, 5, 600000, tzinfo=dt.UTC)
 
 
 def test_numpy_and_nan_policy():
@@ -65,7 +65,8 @@ class P:
 
     @hookimpl
     def register_endpoint_groups(self):
-        return [EndpointGroup("p", "/p", [Route("/cached", Cached(), public=True), Route("/array", Array(), public=True)])]
+        return [EndpointGroup("p", "/p", [Route("/cached", Cached(), public=True),
+                                          Route("/array", Array(), public=True)])]
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import peewee
 
@@ -241,8 +241,8 @@ class AccountService:
                 username, name=name, is_service=True, roles=roles)
             for role in roles:
                 self._add_membership(user, role)
-            client, _ = OAuthClient.get_or_create(client_id=client_id,
-                                                  defaults={"secret_hash": digest(secret), "name": name, "user": user.id})
+            defaults = {"secret_hash": digest(secret), "name": name, "user": user.id}
+            client, _ = OAuthClient.get_or_create(client_id=client_id, defaults=defaults)
         return client
 
     def list_clients(self) -> list[OAuthClient]:

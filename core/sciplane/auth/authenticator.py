@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .accounts import AccountService
 
 
-def resolve_core_credentials(credentials: Credentials, accounts: "AccountService", jwt_secret: str) -> Identity:
+def resolve_core_credentials(credentials: Credentials, accounts: AccountService, jwt_secret: str) -> Identity:
     """The core's own credential types: HS256 JWTs (when a secret is set), API and service tokens."""
     if jwt_secret and credentials.is_jwt:
         return _identity_from_jwt(credentials.value, jwt_secret)

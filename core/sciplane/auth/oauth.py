@@ -75,7 +75,8 @@ class TokenEndpoint:
         client_id, secret = basic if basic else (form.get("client_id", ""), form.get("client_secret", ""))
         issued = self.accounts.issue_client_token(client_id, secret) if client_id and secret else None
         if issued is None:
-            return self._reply(resp, 401, {"error": "invalid_client", "error_description": "Client authentication failed."},
+            return self._reply(resp, 401,
+                               {"error": "invalid_client", "error_description": "Client authentication failed."},
                                WWW_Authenticate='Basic realm="sciplane"')
         key, expires_in, created = issued
         body = {"access_token": key, "token_type": "Bearer", "expires_in": expires_in,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import fnmatch
 import functools
 import operator
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ..errors import AuthenticationRequired, PermissionDenied
 from .identity import Action, Identity

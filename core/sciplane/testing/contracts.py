@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import pytest

@@ -10,7 +10,8 @@ instead of skipping.  Tests marked ``pg`` run only on PostgreSQL;
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import pytest
 

@@ -9,7 +9,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 
 def settings_to_env(settings: Mapping[str, Any], prefix: str = "SCIPLANE_") -> dict[str, str]:
@@ -52,7 +53,7 @@ class LiveServer:
         self.env.update(extra_env or {})
         self.process: subprocess.Popen | None = None
 
-    def __enter__(self) -> "LiveServer":
+    def __enter__(self) -> LiveServer:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "sciplane.wsgi:app", "--bind", f"127.0.0.1:{self.port}",
              "--workers", str(self.workers), "--worker-class", "gthread", "--threads", "4",
