@@ -56,6 +56,10 @@ class Options:
     rounds: int = 3
     quick: bool = False  # benchmarks may load smaller data sets
 
+    def __post_init__(self) -> None:
+        if self.worker_class == "sync":
+            self.threads = 1  # gunicorn silently turns "sync" with threads > 1 into gthread
+
 
 @dataclass
 class Row:

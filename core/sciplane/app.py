@@ -51,6 +51,7 @@ class AppContext:
     grants: Grants | None = None
     blobs: BlobStores | None = None
     jobs: JobQueue | None = None
+    router: Router = field(default_factory=Router)
     app: falcon.App | None = None
 
     def plugin_settings(self, name: str) -> config.Settings:
@@ -172,7 +173,7 @@ def _error_handler(ctx: AppContext):
         error = from_exception(exc, translators)
         scope = getattr(req.context, "scope", None) or routes.scope(req.path)
         if (error.status == 404 and scope is not None and scope.append_slash and req.uri_template is None
-                and not req.path.endswith("/") and ctx.app._router.find(req.path + "/") is not None):
+                and not req.path.endswith("/") and ctx.router.find(req.path + "/") is not None):
             location = raw_request_path(req) + "/" + (f"?{req.query_string}" if req.query_string else "")
             resp.status = falcon.HTTP_301
             resp.set_header("Location", location)
@@ -201,7 +202,7 @@ def _build_falcon(ctx: AppContext) -> falcon.App:
                                                 expose_headers=["ETag", "Last-Modified", "X-Request-Id"]))
     for _, extra in _collect(ctx, "register_middleware", ctx=ctx):
         middleware.extend(extra)
-    app = App(middleware=middleware, router=Router(), request_type=request_type, response_type=Response,
+    app = App(middleware=middleware, router=ctx.router, request_type=request_type, response_type=Response,
                      independent_middleware=True)
     # Routing and query parsing are the plugins' business, per mount: keep
     # Falcon's global options neutral ("a,b" stays one string; "/x/" ≠ "/x").

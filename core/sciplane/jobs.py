@@ -10,6 +10,7 @@ in-process in immediate mode (tests).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import traceback
 import uuid
@@ -115,7 +116,10 @@ class JobQueue:
         return job
 
     def _run(self, spec: JobSpec, job_id: str, params: dict) -> None:
-        with database.connection_context():
+        # In immediate mode the job runs inside the request that enqueued it:
+        # reuse that connection instead of closing it under the request.
+        connection = database.connection_context() if database.is_closed() else contextlib.nullcontext()
+        with connection:
             claimed = (Job.update(status=RUNNING, started=utcnow())
                        .where((Job.id == job_id) & (Job.status == QUEUED)).execute())
             if not claimed:

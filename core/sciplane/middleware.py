@@ -146,6 +146,5 @@ class CoreMiddleware:
         if self.log_access and access_log.isEnabledFor(logging.INFO):
             started = getattr(req.context, "started", None)
             elapsed = (time.perf_counter() - started) * 1000 if started else 0.0
-            access_log.info('%s "%s %s%s" %s %.1fms id=%s', req.remote_addr, req.method, req.path,
-                            "?" + req.query_string if req.query_string else "", resp.status[:3]
-                            if isinstance(resp.status, str) else resp.status, elapsed, request_id)
+            access_log.info('%s "%s %s%s" %d %.1fms id=%s', req.remote_addr, req.method, req.path,
+                            "?" + req.query_string if req.query_string else "", resp.status_code, elapsed, request_id)

@@ -158,3 +158,12 @@ def test_openapi_can_be_extended(make_app):
 
     document = falcon.testing.TestClient(make_app(extra_plugins=[Tags()])).simulate_get("/openapi.json").json
     assert {"name": "core", "description": "Health and metadata"} in document["tags"]
+
+
+def test_access_log_line(make_app, caplog):
+    import falcon.testing
+    client = falcon.testing.TestClient(make_app(settings={"logging": {"access_log": True}}))
+    with caplog.at_level("INFO", logger="sciplane.access"):
+        client.simulate_get("/health/live", query_string="a=1", headers={"X-Request-Id": "req-42"})
+    line = next(r.getMessage() for r in caplog.records if r.name == "sciplane.access")
+    assert re.search(r'"GET /health/live\?a=1" 200 [0-9.]+ms id=req-42$', line)

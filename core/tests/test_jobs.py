@@ -140,3 +140,29 @@ def test_health_reports_an_unreachable_queue(make_app):
     app = make_app(settings={"jobs": {"immediate": False, "url": "redis://127.0.0.1:1/0"}})
     resp = falcon.testing.TestClient(app).simulate_get("/health")
     assert resp.status_code == 503 and resp.json["checks"] == {"database": "ok", "jobs": "unavailable"}
+
+
+def test_immediate_job_inside_a_request_keeps_its_connection(make_app):
+    from sciplane import EndpointGroup, Route
+
+    class Enqueue:
+        def __init__(self):
+            self.ctx = None
+
+        def on_post(self, req, resp):
+            self.ctx.database.execute_sql("SELECT 1")
+            job = self.ctx.jobs.enqueue("add", a=1, b=2)
+            resp.media = {"open": not self.ctx.database.is_closed(), "status": self.ctx.jobs.get(job.id).status}
+
+    resource = Enqueue()
+
+    class P(Jobs):
+        plugin_name = "enqueuer"
+
+        @hookimpl
+        def register_endpoint_groups(self):
+            return [EndpointGroup("e", "/e", [Route("/run", resource)])]
+
+    app = make_app(extra_plugins=[P()])
+    resource.ctx = app.sciplane
+    assert falcon.testing.TestClient(app).simulate_post("/e/run").json == {"open": True, "status": "done"}
