@@ -166,3 +166,22 @@ def test_immediate_job_inside_a_request_keeps_its_connection(make_app):
     app = make_app(extra_plugins=[P()])
     resource.ctx = app.sciplane
     assert falcon.testing.TestClient(app).simulate_post("/e/run").json == {"open": True, "status": "done"}
+
+
+def test_redis_queue(make_app):
+    """With a redis:// URL the queue is RedisHuey on the real server; the job runs when a consumer takes it."""
+    app = make_app(extra_plugins=[Jobs()], settings={"jobs": {"immediate": False, "url": "redis://127.0.0.1:6379/15"}})
+    ctx = app.sciplane
+    queue = ctx.jobs.huey
+    assert type(queue).__name__ == "RedisHuey"
+    queue.flush()
+    try:
+        assert falcon.testing.TestClient(app).simulate_get("/health").json["checks"]["jobs"] == "ok"
+        with ctx.database.connection_context():
+            job = ctx.jobs.enqueue("add", a=40, b=2)
+            assert queue.pending_count() == 1
+            queue.execute(queue.dequeue())  # what a consumer does
+            stored = ctx.jobs.get(job.id)
+        assert stored.status == "done" and stored.result == {"sum": 42}
+    finally:
+        queue.flush()
