@@ -21,6 +21,26 @@ BENCH_DIR = Path(__file__).resolve().parent
 QUICK = {"duration": 2.0, "warmup": 0.5, "rounds": 1}
 
 
+def _worker_class(value: str) -> str:
+    if value not in ("gthread", "sync"):
+        raise argparse.ArgumentTypeError("gthread or sync")
+    return value
+
+
+# Option flag -> (Options field, type, help); the default shown comes from Options.
+FLAGS = {
+    "--duration": ("duration", float, "measured seconds of each load run"),
+    "--warmup": ("warmup", float, "unmeasured warm-up seconds before each load run"),
+    "--connections": ("connections", int, "concurrent keep-alive connections"),
+    "--driver-processes": ("processes", int, "load driver processes sharing the connections"),
+    "--max-requests": ("max_requests", int, "end a load run after this many responses"),
+    "--rounds": ("rounds", int, "interleaved rounds of a comparison between servers"),
+    "--worker-class": ("worker_class", _worker_class, "gunicorn worker class: gthread or sync"),
+    "--workers": ("workers", int, "gunicorn worker processes"),
+    "--threads": ("threads", int, "threads per gthread worker"),
+}
+
+
 def discover() -> list[str]:
     """Every ``bench/<name>/bench.py``: adding a benchmark needs no registration."""
     return sorted(path.parent.name for path in BENCH_DIR.glob("*/bench.py"))
@@ -28,32 +48,25 @@ def discover() -> list[str]:
 
 def parse_args(argv: list[str]) -> tuple[list[str], Options]:
     defaults = Options()
+    available = discover()
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("names", nargs="*", help=f"benchmarks to run (default: all of {', '.join(discover())})")
-    parser.add_argument("--duration", type=float, help=f"measured seconds per load run ({defaults.duration})")
-    parser.add_argument("--warmup", type=float, help=f"unmeasured warm-up seconds ({defaults.warmup})")
-    parser.add_argument("--connections", type=int, help=f"concurrent keep-alive connections ({defaults.connections})")
-    parser.add_argument("--driver-processes", dest="processes", type=int,
-                        help=f"load driver processes sharing the connections ({defaults.processes})")
-    parser.add_argument("--max-requests", type=int, help=f"stop a run after this many responses ({defaults.max_requests})")
-    parser.add_argument("--worker-class", choices=("gthread", "sync"), help=f"gunicorn worker class ({defaults.worker_class})")
-    parser.add_argument("--workers", type=int, help=f"gunicorn worker processes ({defaults.workers})")
-    parser.add_argument("--threads", type=int, help=f"threads per gthread worker ({defaults.threads})")
-    parser.add_argument("--rounds", type=int, help=f"interleaved rounds of a comparison ({defaults.rounds})")
+    parser.add_argument("names", nargs="*", help=f"benchmarks to run (default: all of {', '.join(available)})")
+    for flag, (dest, kind, text) in FLAGS.items():
+        parser.add_argument(flag, dest=dest, type=kind, help=f"{text} (default {getattr(defaults, dest)})")
     parser.add_argument("--quick", action="store_true",
                         help=f"smoke run: {QUICK['duration']:g} s measured after {QUICK['warmup']:g} s warm-up, "
                              "one round (explicit options still win); not for comparing numbers")
     args = parser.parse_args(argv)
-    unknown = sorted(set(args.names) - set(discover()))
+    unknown = sorted(set(args.names) - set(available))
     if unknown:
-        parser.error(f"unknown benchmark(s): {', '.join(unknown)}; available: {', '.join(discover())}")
+        parser.error(f"unknown benchmark(s): {', '.join(unknown)}; available: {', '.join(available)}")
     overrides = {**(QUICK if args.quick else {}), "quick": args.quick}
-    for key in ("duration", "warmup", "connections", "processes", "max_requests", "worker_class", "workers", "threads",
-                "rounds"):
-        if getattr(args, key) is not None:
-            overrides[key] = getattr(args, key)
-    return args.names or discover(), replace(defaults, **overrides)
+    overrides.update({dest: getattr(args, dest) for dest, *_ in FLAGS.values() if getattr(args, dest) is not None})
+    try:
+        return args.names or available, replace(defaults, **overrides)
+    except ValueError as exc:
+        parser.error(str(exc))
 
 
 def run_one(name: str, options: Options) -> Result:
@@ -71,6 +84,7 @@ def run_one(name: str, options: Options) -> Result:
 
 def _terminate(signum, frame) -> None:
     """Turn SIGTERM into an exception so servers and databases are cleaned up on the way out."""
+    print("terminated: stopping servers and dropping databases", file=sys.stderr, flush=True)
     raise SystemExit(128 + signum)
 
 

@@ -36,9 +36,9 @@ def test_core_endpoints(live):
 
 
 def test_errors_are_json_over_the_wire(live):
-    for method, path in (("GET", "/nope"), ("DELETE", "/health"), ("GET", "/api/jobs/x")):
+    for method, path, status in (("GET", "/nope", 404), ("DELETE", "/health", 405), ("GET", "/api/jobs/x", 401)):
         resp = requests.request(method, live + path)
-        assert resp.status_code in (404, 405) and resp.headers["content-type"] == "application/json"
+        assert resp.status_code == status and resp.headers["content-type"] == "application/json"
         assert resp.json()["code"]
 
 

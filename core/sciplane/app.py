@@ -88,8 +88,9 @@ def _validate_sections(ctx: AppContext) -> None:
     schemas = dict(_collect(ctx, "config_schema"))
     names = {p.name for p in ctx.plugins}
     for name in names - {CORE}:
+        section = raw_sections.get(name)
         ctx.plugin_sections[name] = config.validate_section(
-            name, schemas.get(name), raw_sections.get(name).to_dict() if raw_sections.get(name) else None)
+            name, schemas.get(name), section.to_dict() if isinstance(section, config.Settings) else section)
     for name in set(raw_sections) - names:
         log.warning("configuration section [plugins.%s] is ignored: plugin %r is not enabled", name, name)
 
@@ -197,9 +198,11 @@ def _error_handler(ctx: AppContext):
 def _build_falcon(ctx: AppContext) -> falcon.App:
     request_type = type("Request", (Request,), {"app_context": ctx})
     middleware: list[Any] = [CoreMiddleware(ctx)]
-    if ctx.settings.http.cors_origins:
-        middleware.append(falcon.CORSMiddleware(allow_origins=list(ctx.settings.http.cors_origins),
-                                                expose_headers=["ETag", "Last-Modified", "X-Request-Id"]))
+    origins = list(ctx.settings.http.cors_origins)
+    if origins:
+        middleware.append(falcon.CORSMiddleware(allow_origins="*" if "*" in origins else origins,
+                                                expose_headers=["ETag", "Last-Modified",
+                                                                ctx.settings.http.request_id_header]))
     for _, extra in _collect(ctx, "register_middleware", ctx=ctx):
         middleware.extend(extra)
     app = App(middleware=middleware, router=ctx.router, request_type=request_type, response_type=Response,

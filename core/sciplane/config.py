@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from .errors import StartupError
 
@@ -149,6 +149,12 @@ class LoggingSchema(_Section):
     level = fields.String(load_default="INFO",
                           validate=validate.OneOf(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]))
     access_log = fields.Boolean(load_default=True)
+
+    @pre_load
+    def _upper(self, data: dict, **kwargs: Any) -> dict:
+        if isinstance(data.get("level"), str):
+            data = {**data, "level": data["level"].upper()}
+        return data
 
 
 class PluginsSchema(Schema):
@@ -284,7 +290,7 @@ def validate_core(raw: Mapping[str, Any]) -> Settings:
     data["database"]["url"] = data["database"]["url"] or f"sqlite:///{data_dir}/sciplane.db"
     data["jobs"]["url"] = data["jobs"]["url"] or f"sqlite:///{data_dir}/jobs.db"
     stores = data["storage"]["stores"]
-    stores.setdefault("files", {"kind": "local", "path": f"{data_dir}/blobs"})
+    stores.setdefault("files", {"kind": "local"})
     for name, options in stores.items():
         try:
             StoreSchema().load(options)

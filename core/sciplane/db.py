@@ -121,7 +121,11 @@ class ConnectionMiddleware:
 
 
 class ReplicaSet:
-    """Read-only replicas for hot read paths; falls back to the primary."""
+    """Read-only replicas for hot read paths; falls back to the primary.
+
+    Bind each read to the replica with ``query.bind(db)`` (or run SQL on it):
+    ``Model.bind_ctx`` rebinds models for every thread of the process.
+    """
 
     def __init__(self, primary: peewee.Database, replicas: Iterable[peewee.Database] = ()):
         self.primary = primary
@@ -129,16 +133,6 @@ class ReplicaSet:
 
     def pick(self) -> peewee.Database:
         return random.choice(self.replicas) if self.replicas else self.primary
-
-    @contextlib.contextmanager
-    def reading(self) -> Iterator[peewee.Database]:
-        """Bind a replica for the duration of a read; models query it through ``bind_ctx``."""
-        db = self.pick()
-        try:
-            yield db
-        finally:
-            if db is not self.primary and not db.is_closed():
-                db.close()
 
 
 def history_table(plugin: str) -> str:

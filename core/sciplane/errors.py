@@ -250,8 +250,11 @@ def core_translators() -> dict[type, Callable[[Any], APIError]]:
     """
     import marshmallow
     import peewee
+    from playhouse.pool import MaxConnectionsExceeded
 
     return {
+        MaxConnectionsExceeded: lambda exc: ServiceUnavailable("Too many concurrent requests, please retry.",
+                                                               code="overloaded", headers={"Retry-After": "1"}),
         marshmallow.ValidationError: _validation,
         peewee.IntegrityError: lambda exc: Conflict(),
         peewee.DoesNotExist: lambda exc: NotFound(),

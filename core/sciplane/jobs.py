@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import huey
+import huey.signals
 import peewee
 
 from .db import BaseModel, JSONField, database, utcnow, write_transaction
@@ -88,6 +89,21 @@ class JobQueue:
         self.ctx = ctx
         self.specs: dict[str, JobSpec] = {}
         self._tasks: dict[str, Any] = {}
+        queue.signal(huey.signals.SIGNAL_INTERRUPTED)(self._on_interrupted)
+
+    def _on_interrupted(self, signal_name: str, task, *args) -> None:
+        # A consumer stopped hard while the job ran: record it instead of
+        # leaving the job "running" forever.
+        job_id = task.args[0] if task.args else None
+        if job_id:
+            with self._connection():
+                (Job.update(status=FAILED, finished=utcnow(),
+                            error={"type": "Interrupted", "message": "The worker stopped while the job ran."})
+                 .where((Job.id == job_id) & (Job.status == RUNNING)).execute())
+
+    @staticmethod
+    def _connection():
+        return database.connection_context() if database.is_closed() else contextlib.nullcontext()
 
     def register(self, spec: JobSpec) -> None:
         if spec.name in self.specs:
@@ -118,8 +134,7 @@ class JobQueue:
     def _run(self, spec: JobSpec, job_id: str, params: dict) -> None:
         # In immediate mode the job runs inside the request that enqueued it:
         # reuse that connection instead of closing it under the request.
-        connection = database.connection_context() if database.is_closed() else contextlib.nullcontext()
-        with connection:
+        with self._connection():
             claimed = (Job.update(status=RUNNING, started=utcnow())
                        .where((Job.id == job_id) & (Job.status == QUEUED)).execute())
             if not claimed:

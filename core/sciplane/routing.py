@@ -50,7 +50,11 @@ class Route:
     alias_of: str | None = None
 
     def is_public(self, method: str) -> bool:
-        return self.public is True or (bool(self.public) and method in self.public)
+        if self.public is True:
+            return True
+        if not self.public:
+            return False
+        return method in self.public or (method == "HEAD" and "GET" in self.public)
 
 
 @dataclass
@@ -75,6 +79,22 @@ class EndpointGroup:
     auth_schemes: tuple[str, ...] = ("Bearer", "Token")
     description: str = ""
     plugin: str = ""
+
+    def scope_prefixes(self) -> list[str]:
+        """Path prefixes this group's conventions govern.
+
+        The mount; for a group mounted at the root, the static part of each
+        route (up to its first field), so its conventions still apply there.
+        """
+        if self.mount:
+            return [self.mount]
+        prefixes = set()
+        for route in self.routes:
+            static = route.path.split("{", 1)[0]
+            if "{" in route.path:
+                static = static.rsplit("/", 1)[0]
+            prefixes.add(static.rstrip("/") or "/")
+        return sorted(prefixes)
 
     def template(self, route: Route) -> str:
         path = self.mount + route.path
@@ -134,7 +154,7 @@ class RouteTable:
     def __init__(self) -> None:
         self.groups: list[EndpointGroup] = []
         self.by_template: dict[str, tuple[EndpointGroup, Route]] = {}
-        self._scopes: list[EndpointGroup] = []
+        self._scopes: list[tuple[str, EndpointGroup]] = []
 
     def add(self, group: EndpointGroup) -> None:
         """Validate ``group`` against everything already added."""
@@ -166,7 +186,8 @@ class RouteTable:
             shapes[_shape(template)] = (group, route)
             self.by_template[template] = (group, route)
         self.groups.append(group)
-        self._scopes = sorted((g for g in self.groups if g.mount), key=lambda g: -len(g.mount))
+        self._scopes = sorted(((prefix, g) for g in self.groups for prefix in g.scope_prefixes() if prefix != "/"),
+                              key=lambda item: -len(item[0]))
 
     def mount_on(self, app: falcon.App) -> None:
         for template, (_, route) in self.by_template.items():
@@ -174,10 +195,9 @@ class RouteTable:
             app.add_route(template, route.resource, **kwargs)
 
     def scope(self, path: str) -> EndpointGroup | None:
-        """The group whose mount contains ``path`` (longest mount wins)."""
-        for group in self._scopes:
-            mount = group.mount
-            if path.startswith(mount) and (len(path) == len(mount) or path[len(mount)] == "/"):
+        """The group whose scope contains ``path`` (longest prefix wins)."""
+        for prefix, group in self._scopes:
+            if path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] == "/"):
                 return group
         return None
 

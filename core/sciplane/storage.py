@@ -140,6 +140,7 @@ class LocalBlobStore:
 
 
 def local_store_factory(name: str, options, ctx) -> LocalBlobStore:
+    """Kind ``local``: ``path`` defaults to ``<data_dir>/blobs/<store name>``."""
     path = options.get("path") or f"{ctx.settings.data_dir}/blobs/{name}"
     return LocalBlobStore(name, path)
 

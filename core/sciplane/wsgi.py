@@ -8,5 +8,5 @@ fork).  Configuration comes from ``sciplane.toml`` / ``$SCIPLANE_CONFIG`` and
 from .app import create_app
 from .logs import configure_logging
 
-configure_logging()
 app = create_app()
+configure_logging(app.sciplane.settings.logging.level)

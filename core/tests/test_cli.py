@@ -80,6 +80,19 @@ def test_inspection(migrated):
     assert '"openapi":"3.1.0"' in migrated("openapi").output
 
 
+def test_config_option_reaches_plugin_commands(run, tmp_path, example_plugin, monkeypatch):
+    monkeypatch.delenv("SCIPLANE_PLUGINS")
+    (tmp_path / "site.toml").write_text('[plugins]\nenabled = ["example"]\n')
+    assert run("--config", str(tmp_path / "site.toml"), "example-greet", "Ida").output == "hello, Ida\n"
+
+
+def test_worker_urls_are_redacted():
+    from sciplane.cli.server import redact
+    assert redact("redis://:s3cret@queue.example:6379/0") == "redis://:***@queue.example:6379/0"
+    assert redact("redis://user:pw@h/1") == "redis://user:***@h/1"
+    assert redact("sqlite:///var/jobs.db") == "sqlite:///var/jobs.db"
+
+
 def test_invalid_configuration_is_reported(run, monkeypatch):
     monkeypatch.setenv("SCIPLANE__SERVER__WORKERS", "0")
     result = run("plugins", ok=False)

@@ -11,7 +11,8 @@ def test_defaults():
     settings = validate_core({})
     assert settings.database.url == "sqlite:///var/sciplane.db"
     assert settings.jobs.url == "sqlite:///var/jobs.db"
-    assert settings.storage.stores["files"]["path"] == "var/blobs"
+    assert settings.storage.stores["files"] == {"kind": "local"}
+    assert validate_core({"logging": {"level": "debug"}}).logging.level == "DEBUG"
     assert settings.plugins.enabled is None
 
 
@@ -83,6 +84,19 @@ def test_plugin_sections_are_validated(make_app):
         make_app(extra_plugins=[Sectioned()], settings={"plugins": {"sectioned": {"colour": "green"}}})
     with pytest.raises(StartupError, match=r"plugins.sectioned.shade"):
         make_app(extra_plugins=[Sectioned()], settings={"plugins": {"sectioned": {"shade": 1}}})
+
+
+def test_plugin_section_must_be_a_table(make_app):
+    with pytest.raises(StartupError, match="plugins.sectioned: must be a table"):
+        make_app(extra_plugins=[Sectioned()], settings={"plugins": {"sectioned": 3}})
+
+
+def test_cors(make_app):
+    import falcon.testing
+    app = make_app(settings={"http": {"cors_origins": ["*"], "request_id_header": "X-Trace"}})
+    resp = falcon.testing.TestClient(app).simulate_get("/health/live", headers={"Origin": "https://a.example"})
+    assert resp.headers["access-control-allow-origin"] == "*"
+    assert "X-Trace" in resp.headers["access-control-expose-headers"]
 
 
 def test_plugin_without_schema_takes_no_settings(make_app):

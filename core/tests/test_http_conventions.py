@@ -93,6 +93,14 @@ def test_unhandled_exception_is_json_500_without_internals(boom, caplog):
     assert resp.json["error_id"] in caplog.text
 
 
+def test_pool_exhaustion_is_503():
+    from playhouse.pool import MaxConnectionsExceeded
+
+    from sciplane.errors import core_translators, from_exception
+    error = from_exception(MaxConnectionsExceeded("too many"), core_translators())
+    assert error.status == 503 and error.code == "overloaded" and error.headers["Retry-After"] == "1"
+
+
 def test_malformed_json_is_400(boom):
     resp = boom.simulate_post("/boom/fail", body=b"{nope", headers={"Content-Type": "application/json"})
     assert resp.status_code == 400 and resp.json["code"] == "invalid_json"

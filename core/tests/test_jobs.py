@@ -85,7 +85,8 @@ def test_status_endpoint_visibility(client, ctx):
     other_view = client.simulate_get(f"/api/jobs/{job.id}", headers={"Authorization": f"Token {other_key}"})
     assert other_view.status_code == 404
     assert client.simulate_get(f"/api/jobs/{job.id}").status_code == 401
-    assert client.simulate_get("/api/jobs/unknown").status_code == 404
+    assert client.simulate_get("/api/jobs/unknown").status_code == 401  # existence is not revealed
+    assert client.simulate_get("/api/jobs/unknown", headers={"Authorization": f"Token {other_key}"}).status_code == 404
 
 
 def test_status_endpoint_with_grant(make_app):
@@ -134,6 +135,18 @@ def test_real_consumer_on_the_sqlite_queue(make_app, tmp_path, sciplane_database
     finally:
         worker.terminate()
         worker.wait(timeout=20)
+
+
+def test_interrupted_jobs_are_marked_failed(ctx):
+    import huey.signals
+    with ctx.database.connection_context():
+        job = ctx.jobs.enqueue("add", a=1, b=1)
+        from sciplane.jobs import Job
+        Job.update(status="running").where(Job.id == job.id).execute()
+        task = ctx.jobs._tasks["add"].s(job.id, {})
+        ctx.jobs.huey._emit(huey.signals.SIGNAL_INTERRUPTED, task)
+        stored = ctx.jobs.get(job.id)
+    assert stored.status == "failed" and stored.error["type"] == "Interrupted"
 
 
 def test_health_reports_an_unreachable_queue(make_app):

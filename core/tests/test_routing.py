@@ -100,3 +100,36 @@ def test_mount_overlap_with_the_core_root_is_allowed(make_app):
     client = falcon.testing.TestClient(make_app(extra_plugins=[UnderApi()]))
     assert client.simulate_get("/api/under/x").status_code == 200
     assert client.simulate_get("/api").status_code == 200
+
+
+def test_root_mounted_group_keeps_its_conventions(make_app):
+    class Root:
+        plugin_name = "root"
+
+        @hookimpl
+        def register_endpoint_groups(self):
+            routes = [Route("/api/files/", Echo()), Route("/api/files/{file_id:int}/", Echo())]
+            return [EndpointGroup("files", "", routes, slashes="tolerant", error_renderer=detail_renderer)]
+
+    client = falcon.testing.TestClient(make_app(extra_plugins=[Root()]))
+    assert client.simulate_get("/api/files").status_code == 200
+    assert client.simulate_get("/api/files/3").json["params"] == {"file_id": 3}
+    assert client.simulate_get("/api/files/x/y").json == {"detail": "The requested resource was not found.",
+                                                           "code": "not_found"}
+    assert "title" in client.simulate_get("/api/other").json  # the core's scope
+
+
+def test_head_is_public_where_get_is(make_app):
+    class Half:
+        plugin_name = "half"
+
+        @hookimpl
+        def register_endpoint_groups(self):
+            return [EndpointGroup("half", "/half", [Route("/x", Echo(), public=frozenset({"GET"}),
+                                                          actions={"POST": "core.jobs.read"})])]
+
+    client = falcon.testing.TestClient(make_app(extra_plugins=[Half()]))
+    bad = {"Authorization": "Bearer stale"}
+    assert client.simulate_get("/half/x", headers=bad).status_code == 200
+    assert client.simulate_head("/half/x", headers=bad).status_code == 200
+    assert client.simulate_post("/half/x", headers=bad).status_code == 401

@@ -14,7 +14,7 @@ class TestLocalBlobStore(BlobStoreContract):
 
 def test_default_store_lives_in_the_data_dir(ctx, tmp_path):
     store = ctx.blobs.get()
-    assert store.name == "files" and store.local_path("x").parent == (tmp_path / "var" / "blobs").resolve()
+    assert store.name == "files" and store.local_path("x").parent == (tmp_path / "var" / "blobs" / "files").resolve()
 
 
 def test_plugins_add_store_kinds(make_app, tmp_path):

@@ -1,7 +1,7 @@
 """Resolving a request's identity, lazily and once.
 
 Credentials are evaluated only when something asks for the identity: a
-route's permission action, or a resource reading ``req.context.identity``.
+route's permission action, or a resource reading ``req.identity``.
 Public routes never evaluate them, so an invalid token on a public read is
 not an error.
 """

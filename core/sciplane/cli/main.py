@@ -51,12 +51,18 @@ class SciplaneGroup(click.Group):
     configuration is all it takes.
     """
 
-    def _load_plugin_commands(self) -> dict[str, click.Command]:
+    def _load_plugin_commands(self, ctx: click.Context) -> dict[str, click.Command]:
         found: dict[str, click.Command] = {}
         try:
+            import os
+
             from .. import config
             from ..plugins import build, call_per_plugin
-            settings = config.validate_core(config.load_raw())
+            # Commands are resolved before the group's callback runs: honour
+            # --config here too.
+            path = ctx.params.get("config_path")
+            environ = {**os.environ, "SCIPLANE_CONFIG": path} if path else None
+            settings = config.validate_core(config.load_raw(environ=environ))
             pm, _ = build(settings.plugins.enabled)
             for plugin, commands in call_per_plugin(pm, "register_commands"):
                 for command in commands:
@@ -68,10 +74,10 @@ class SciplaneGroup(click.Group):
         return found
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *self._load_plugin_commands()})
+        return sorted({*super().list_commands(ctx), *self._load_plugin_commands(ctx)})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        return super().get_command(ctx, name) or self._load_plugin_commands().get(name)
+        return super().get_command(ctx, name) or self._load_plugin_commands(ctx).get(name)
 
 
 @click.group(cls=SciplaneGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import signal
 import subprocess
 import sys
 
@@ -24,6 +26,11 @@ def _refuse_unmigrated(ctx, migrate: bool) -> None:
         "Run `sciplane migrate` first, or start with `sciplane serve --migrate`.")
 
 
+def redact(url: str) -> str:
+    """A URL safe to print: the password replaced."""
+    return re.sub(r"(//[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
 def run_gunicorn(options: dict, on_exit=None) -> None:
     from gunicorn.app.base import BaseApplication
 
@@ -39,8 +46,9 @@ def run_gunicorn(options: dict, on_exit=None) -> None:
             # app and database pool.
             from ..app import create_app
             from ..logs import configure_logging
-            configure_logging()
-            return create_app()
+            app = create_app()
+            configure_logging(app.sciplane.settings.logging.level)
+            return app
 
     Server().run()
 
@@ -67,9 +75,10 @@ def serve(ctx, bind: str | None, workers: int | None, do_migrate: bool, consumer
 
     def stop_consumer() -> None:
         if child is not None and child.poll() is None:
-            child.terminate()
+            # SIGINT lets huey finish running jobs; SIGTERM would interrupt them.
+            child.send_signal(signal.SIGINT)
             try:
-                child.wait(timeout=10)
+                child.wait(timeout=ctx.settings.server.timeout)
             except subprocess.TimeoutExpired:
                 child.kill()
 
@@ -97,7 +106,8 @@ def worker(ctx, workers: int | None, processes: bool) -> None:
         raise click.ClickException("the database is not migrated; run `sciplane migrate` first")
     consumer = ctx.jobs.consumer(workers=workers or ctx.settings.jobs.workers,
                                  worker_type="process" if processes else "thread")
-    click.echo(f"consuming {', '.join(sorted(ctx.jobs.specs)) or 'no jobs'} from {ctx.settings.jobs.url}", err=True)
+    click.echo(f"consuming {', '.join(sorted(ctx.jobs.specs)) or 'no jobs'} from {redact(ctx.settings.jobs.url)}",
+               err=True)
     consumer.run()
 
 

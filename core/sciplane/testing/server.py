@@ -19,6 +19,8 @@ def settings_to_env(settings: Mapping[str, Any], prefix: str = "SCIPLANE_") -> d
 
     def walk(node: Mapping[str, Any], path: list[str]) -> None:
         for key, value in node.items():
+            if value is None:
+                continue  # absent means the default
             if isinstance(value, Mapping) and value:
                 walk(value, [*path, key])
             else:
