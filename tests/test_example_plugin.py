@@ -43,6 +43,8 @@ def test_permission_rules(enabled):
     root = token(ctx, "root", is_superuser=True)
     assert enabled.simulate_post("/example/notes", json={"text": "hi"}).status_code == 401
     assert enabled.simulate_post("/example/notes", json={"text": "hi"}, headers=nobody).status_code == 403
+    invalid = enabled.simulate_post("/example/notes", json={"text": ""}, headers=writer)
+    assert invalid.status_code == 422 and invalid.json["errors"] == {"text": ["Length must be between 1 and 1000."]}
     created = enabled.simulate_post("/example/notes", json={"text": "hi"}, headers=writer)
     assert created.status_code == 201 and created.json["author"] == "writer"
     # the plugin's veto holds even for a superuser

@@ -52,7 +52,7 @@ def register_endpoint_groups(ctx):
             Route("/openapi.json", OpenAPIDocument(ctx), name="openapi", public=True, tags=("core",)),
             Route("/docs", DocsPage(), name="docs", public=True, tags=("core",)),
             Route("/oauth/token", TokenEndpoint(ctx.accounts), name="oauth-token", public=True, tags=("auth",),
-                  openapi={"post": {"summary": "OAuth2 client-credentials token endpoint (RFC 6749 §4.4)"}}),
+                  openapi=TokenEndpoint.OPENAPI),
         ])]
 
 

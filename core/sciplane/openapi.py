@@ -5,7 +5,8 @@ operation.  What a route declares in ``Route.openapi`` (summaries, request
 and response schemas as marshmallow classes, parameters) is merged over what
 the core derives: path parameters from the template, the summary from the
 responder's docstring, security from the route's auth policy, and the
-default error responses.
+default error responses (declared responses are added to them; a declared
+success response replaces the generic ``200``).
 """
 
 from __future__ import annotations
@@ -88,7 +89,13 @@ def build(ctx) -> dict:
                 operation["x-permission"] = action
             if route.alias_of:
                 operation["x-alias-of"] = route.alias_of
-            operation.update(route.openapi.get(method, {}))
+            declared = dict(route.openapi.get(method, {}))
+            responses = operation["responses"]
+            extra = declared.pop("responses", {})
+            if any(str(code).startswith("2") for code in extra):
+                responses.pop("200")  # the route documents its own success
+            responses.update(extra)  # the default error response stays
+            operation.update(declared)
             operations[method] = operation
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)

@@ -17,9 +17,34 @@ import falcon
 
 from ..media import dumps
 
+_OAUTH_ERROR = {"type": "object", "required": ["error"],
+                "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}}}
+
 
 class TokenEndpoint:
     """``POST`` form ``grant_type=client_credentials`` with HTTP Basic or form client credentials."""
+
+    # The OpenAPI operation, for every mount of this endpoint (its error
+    # bodies follow RFC 6749, not the mount's shape).
+    OPENAPI = {"post": {
+        "summary": "OAuth2 client-credentials token endpoint (RFC 6749 §4.4)",
+        "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
+            "type": "object", "required": ["grant_type"],
+            "properties": {"grant_type": {"type": "string", "enum": ["client_credentials"]},
+                           "client_id": {"type": "string"}, "client_secret": {"type": "string"},
+                           "scope": {"type": "string"}}}}}},
+        "responses": {
+            "200": {"description": "An access token", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["access_token", "token_type", "expires_in", "created_at"],
+                "properties": {"access_token": {"type": "string"}, "token_type": {"type": "string"},
+                               "expires_in": {"type": "integer"}, "created_at": {"type": "integer"},
+                               "scope": {"type": "string"}}}}}},
+            "400": {"description": "Malformed request or unsupported grant",
+                    "content": {"application/json": {"schema": _OAUTH_ERROR}}},
+            "401": {"description": "Client authentication failed",
+                    "content": {"application/json": {"schema": _OAUTH_ERROR}}},
+        },
+    }}
 
     def __init__(self, accounts, max_body_bytes: int = 65536):
         self.accounts = accounts

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import click
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from sciplane import Action, EndpointGroup, ParserSpec, Route, hookimpl, write_transaction
 
@@ -13,6 +13,16 @@ from .parser import JsonLinesParser
 
 class ExampleSettings(Schema):
     greeting = fields.String(load_default="hello")
+
+
+class NoteCreateSchema(Schema):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class NoteSchema(Schema):
+    id = fields.Integer()
+    text = fields.String()
+    author = fields.String()
 
 
 class Hello:
@@ -34,8 +44,7 @@ class Notes:
 
     def on_post(self, req, resp):
         """Add a note; the text is checked against permission rules."""
-        body = req.get_media()
-        text = str(body.get("text", ""))
+        text = NoteCreateSchema().load(req.get_media())["text"]  # invalid input → 422
         self.ctx.authorizer.check(req.identity, "example.write", {"text": text})
         with write_transaction():
             note = Note.create(text=text, author=req.identity.username)
@@ -68,7 +77,13 @@ def register_endpoint_groups(ctx):
     settings = ctx.plugin_settings("example")
     return [EndpointGroup("example", "/example", slashes="tolerant", routes=[
         Route("/hello", Hello(settings.greeting), public=True),
-        Route("/notes", Notes(ctx), actions={"GET": "example.read"}),
+        Route("/notes", Notes(ctx), actions={"GET": "example.read"}, openapi={
+            "get": {"responses": {"200": {"description": "Notes", "content": {
+                "application/json": {"schema": {"type": "array", "items": NoteSchema}}}}}},
+            "post": {"requestBody": {"required": True, "content": {"application/json": {"schema": NoteCreateSchema}}},
+                     "responses": {"201": {"description": "Created", "content": {
+                         "application/json": {"schema": NoteSchema}}}}},
+        }),
     ])]
 
 
