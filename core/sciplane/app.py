@@ -132,6 +132,9 @@ def _setup_auth(ctx: AppContext) -> None:
                                   service_tokens=[dict(t) for t in auth.service_tokens])
     ctx.authenticator = Authenticator(ctx.pm.hook, ctx)
     ctx.authorizer = Authorizer(ctx.pm.hook, ctx, ctx.actions)
+    for pattern in ctx.grants.unmatched(ctx.actions):
+        log.warning("[auth.grants] pattern %r matches no registered action (a typo, or a plugin not enabled?)",
+                    pattern)
 
 
 def _setup_parsers(ctx: AppContext) -> None:
@@ -254,8 +257,12 @@ def build_context(settings: Mapping[str, Any] | None = None, *, plugins: Iterabl
         ctx.translators.update(handlers)
     _setup_parsers(ctx)
     kinds: dict[str, Any] = {}
-    for _, contributed in _collect(ctx, "register_blob_stores"):
-        kinds.update(contributed)
+    owners: dict[str, str] = {}
+    for name, contributed in _collect(ctx, "register_blob_stores"):
+        for kind, factory in contributed.items():
+            if kind in owners:
+                raise StartupError(f"two blob store kinds named {kind!r}: plugins {owners[kind]!r} and {name!r}")
+            kinds[kind], owners[kind] = factory, name
     ctx.blobs = BlobStores.build(kinds, ctx.settings.storage, ctx)
     _setup_jobs(ctx)
     _setup_routes(ctx)

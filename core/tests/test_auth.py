@@ -170,6 +170,12 @@ def test_superuser_and_staff_defaults(client, ctx):
     assert get(client, "/g/things", f"Token {staffs}", method="POST").status_code == 200  # staff = ["*"]
 
 
+def test_grant_typos_are_reported(make_app, caplog):
+    with caplog.at_level("WARNING", logger="sciplane"):
+        make_app(extra_plugins=[Guarded()], settings={"auth": {"grants": {"anonymous": ["guarded.raed", "guarded.*"]}}})
+    assert "'guarded.raed' matches no registered action" in caplog.text and "'guarded.*'" not in caplog.text
+
+
 def test_any_false_vetoes(make_app):
     class Veto:
         plugin_name = "veto"

@@ -39,3 +39,13 @@ def test_plugins_add_store_kinds(make_app, tmp_path):
     assert ctx.blobs.names() == ["archive", "files"]
     with pytest.raises(StartupError, match="no blob store kind 'ftp'"):
         make_app(settings={"storage": {"stores": {"x": {"kind": "ftp"}}}})
+
+    class Clash:
+        plugin_name = "clash"
+
+        @hookimpl
+        def register_blob_stores(self):
+            return {"local": lambda name, options, ctx: None}
+
+    with pytest.raises(StartupError, match="two blob store kinds named 'local'"):
+        make_app(extra_plugins=[Clash()])

@@ -26,6 +26,13 @@ class Grants:
         self.staff = tuple(config.get("staff", ()))
         self.roles = {role: tuple(patterns) for role, patterns in dict(config.get("roles", {})).items()}
 
+    def unmatched(self, actions: Iterable[str]) -> list[str]:
+        """Configured patterns that match none of ``actions``."""
+        patterns = {*self.anonymous, *self.authenticated, *self.staff,
+                    *(p for ps in self.roles.values() for p in ps)}
+        names = list(actions)
+        return sorted(p for p in patterns if not any(fnmatch.fnmatchcase(a, p) for a in names))
+
     @staticmethod
     @functools.lru_cache(maxsize=4096)
     def _match(action: str, patterns: tuple[str, ...]) -> bool:

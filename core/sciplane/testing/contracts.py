@@ -124,8 +124,8 @@ class BlobStoreContract:
     """Checks a blob store.  Implement the ``store`` fixture in the subclass."""
 
     @pytest.fixture
-    def store(self, tmp_path):  # pragma: no cover - overridden
-        raise NotImplementedError("override the `store` fixture")
+    def store(self, tmp_path):
+        pytest.fail("a BlobStoreContract subclass must override the `store` fixture")
 
     def test_put_reports_size_and_sha256(self, store):
         data = b"sciplane" * 100_000
