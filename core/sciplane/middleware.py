@@ -16,7 +16,7 @@ import falcon
 
 from .auth.identity import ANONYMOUS, Identity
 from .db import close_connection
-from .errors import PayloadTooLarge
+from .errors import AuthenticationRequired, PayloadTooLarge
 
 access_log = logging.getLogger("sciplane.access")
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
@@ -134,6 +134,8 @@ class CoreMiddleware:
         if method == "OPTIONS" or route.is_public(method):
             req.context._identity = ANONYMOUS
             return
+        if route.needs_identity(method) and not req.identity.authenticated:
+            raise AuthenticationRequired("missing")
         action = route.actions.get(method) or (route.actions.get("GET") if method == "HEAD" else None)
         if action is not None:
             self.authorizer.check(req.identity, action)

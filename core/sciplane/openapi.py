@@ -82,7 +82,9 @@ def build(ctx) -> dict:
                 operation["parameters"] = list(params)
             if route.is_public(upper):
                 operation["security"] = []
-            else:
+            elif route.needs_identity(upper):
+                operation["security"] = [{"bearer": []}, {"token": []}]
+            else:  # credentials optional; the permission decides
                 operation["security"] = [{"bearer": []}, {"token": []}, {}]
             action = route.actions.get(upper)
             if action:

@@ -32,6 +32,8 @@ class Route:
 
     ``public``: methods answered without evaluating credentials at all (an
     invalid token on them is not an error).  ``True`` means every method.
+    ``require_identity``: methods that need an identified caller (401 with
+    reason ``missing`` otherwise) without any particular permission.
     ``actions``: permission action checked by the core before the responder,
     per method; an anonymous caller who is denied gets 401, an identified
     one 403.  ``openapi``: operation objects per lower-case method, merged
@@ -43,6 +45,7 @@ class Route:
     resource: Any
     name: str | None = None
     public: bool | frozenset[str] = False
+    require_identity: bool | frozenset[str] = False
     actions: Mapping[str, str] = field(default_factory=dict)
     suffix: str | None = None
     tags: tuple[str, ...] = ()
@@ -50,11 +53,17 @@ class Route:
     alias_of: str | None = None
 
     def is_public(self, method: str) -> bool:
-        if self.public is True:
-            return True
-        if not self.public:
-            return False
-        return method in self.public or (method == "HEAD" and "GET" in self.public)
+        return _applies(self.public, method)
+
+    def needs_identity(self, method: str) -> bool:
+        return _applies(self.require_identity, method)
+
+
+def _applies(methods: bool | frozenset[str], method: str) -> bool:
+    """Whether a per-method route option covers ``method`` (HEAD follows GET)."""
+    if methods is True or methods is False:
+        return methods
+    return method in methods or (method == "HEAD" and "GET" in methods)
 
 
 @dataclass

@@ -133,3 +133,23 @@ def test_head_is_public_where_get_is(make_app):
     assert client.simulate_get("/half/x", headers=bad).status_code == 200
     assert client.simulate_head("/half/x", headers=bad).status_code == 200
     assert client.simulate_post("/half/x", headers=bad).status_code == 401
+
+
+def test_require_identity(make_app):
+    class Writes:
+        plugin_name = "writes"
+
+        @hookimpl
+        def register_endpoint_groups(self):
+            return [EndpointGroup("w", "/w", [Route("/x", Echo(), public=frozenset({"GET"}),
+                                                    require_identity=frozenset({"POST"}))],
+                                  error_renderer=detail_renderer)]
+
+    app = make_app(extra_plugins=[Writes()])
+    client = falcon.testing.TestClient(app)
+    assert client.simulate_get("/w/x").status_code == 200
+    assert client.simulate_post("/w/x").json == {"detail": "Authentication credentials were not provided.",
+                                                 "code": "unauthorized"}
+    with app.sciplane.database.connection_context():
+        key, _ = app.sciplane.accounts.create_token(app.sciplane.accounts.create_user("w"))
+    assert client.simulate_post("/w/x", headers={"Authorization": f"Token {key}"}).json == {"posted": True}
