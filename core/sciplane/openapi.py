@@ -22,7 +22,8 @@ from . import __version__
 
 _FIELD_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::([a-z]+)(?:\([^)]*\))?)?\}")
 _METHODS = ("get", "post", "put", "patch", "delete")
-_CONVERTER_TYPES = {"int": "integer", "float": "number", "uuid": "string", "dt": "string", "path": "string"}
+_CONVERTER_TYPES = {"int": "integer", "uint": "integer", "sint": "integer", "float": "number", "uuid": "string",
+                    "dt": "string", "path": "string"}
 
 ERROR_SCHEMA = {
     "type": "object",

@@ -112,6 +112,25 @@ class EndpointGroup:
         return path or "/"
 
 
+class DigitsConverter(falcon.routing.BaseConverter):
+    """``{name:uint}`` matches ``[0-9]+``, ``{name:sint}`` ``-?[0-9]+``; the value is an int of any size.
+
+    Stricter than Falcon's ``int`` (which takes ``+5`` or `` 5``): anything
+    else in the segment is an unknown path.
+    """
+
+    def __init__(self, signed: bool = False):
+        self._pattern = re.compile(r"-?[0-9]+" if signed else r"[0-9]+")
+
+    def convert(self, value: str):
+        return int(value) if self._pattern.fullmatch(value) else None
+
+
+class SignedDigitsConverter(DigitsConverter):
+    def __init__(self):
+        super().__init__(signed=True)
+
+
 class Router(CompiledRouter):
     """Falcon's compiled router, plus the core's method conventions.
 
@@ -121,6 +140,11 @@ class Router(CompiledRouter):
     ``Allow`` lists the route's methods in a stable order, then HEAD, then
     OPTIONS.
     """
+
+    def __init__(self):
+        super().__init__()
+        self.options.converters["uint"] = DigitsConverter
+        self.options.converters["sint"] = SignedDigitsConverter
 
     def map_http_methods(self, resource: object, **kwargs: Any):
         method_map = super().map_http_methods(resource, **kwargs)

@@ -28,7 +28,8 @@ class Mounts:
         echo = Echo()
         return [
             EndpointGroup("strict", "/strict", [Route("/items", echo), Route("/query/", echo),
-                                                Route("/items/{item_id:int}", echo)],
+                                                Route("/items/{item_id:int}", echo),
+                                                Route("/digits/{n:uint}", echo), Route("/signed/{n:sint}", echo)],
                           append_slash=True, error_renderer=detail_renderer),
             EndpointGroup("tolerant", "/tolerant", [Route("/items/", echo), Route("/items/{item_id:int}", echo),
                                                     Route("/items/by_name", echo)],
@@ -153,3 +154,15 @@ def test_require_identity(make_app):
     with app.sciplane.database.connection_context():
         key, _ = app.sciplane.accounts.create_token(app.sciplane.accounts.create_user("w"))
     assert client.simulate_post("/w/x", headers={"Authorization": f"Token {key}"}).json == {"posted": True}
+
+
+@pytest.mark.parametrize("path, found", [("/strict/digits/007", 7), ("/strict/digits/+5", None),
+                                         ("/strict/digits/-1", None), ("/strict/digits/9223372036854775808",
+                                                                       9223372036854775808),
+                                         ("/strict/signed/-12", -12), ("/strict/signed/1e3", None)])
+def test_digit_converters(client, path, found):
+    resp = client.simulate_get(path)
+    if found is None:
+        assert resp.status_code == 404
+    else:
+        assert resp.json["params"] == {"n": found}
