@@ -9,25 +9,25 @@ __version__ = "0.1.0"
 from .app import AppContext, build_context, create_app  # noqa: E402
 from .auth import ANONYMOUS, Action, Credentials, Event, Identity  # noqa: E402
 from .config import Settings  # noqa: E402
-from .db import BaseModel, JSONField, database, is_postgres, is_sqlite, utcnow, write_transaction  # noqa: E402
+from .db import BaseModel, JSONField, Snapshot, database, is_postgres, is_sqlite, utcnow, write_transaction  # noqa: E402
 from .errors import (  # noqa: E402
-                     APIError,
-                     AuthenticationRequired,
-                     BadRequest,
-                     Conflict,
-                     DatabaseBusy,
-                     ErrorRenderer,
-                     InternalError,
-                     InvalidJSON,
-                     MethodNotAllowed,
-                     NotFound,
-                     PayloadTooLarge,
-                     PermissionDenied,
-                     RenderedError,
-                     ServiceUnavailable,
-                     StartupError,
-                     UnsupportedMediaType,
-                     ValidationFailed,
+                 APIError,
+                 AuthenticationRequired,
+                 BadRequest,
+                 Conflict,
+                 DatabaseBusy,
+                 ErrorRenderer,
+                 InternalError,
+                 InvalidJSON,
+                 MethodNotAllowed,
+                 NotFound,
+                 PayloadTooLarge,
+                 PermissionDenied,
+                 RenderedError,
+                 ServiceUnavailable,
+                 StartupError,
+                 UnsupportedMediaType,
+                 ValidationFailed,
 )
 from .hookspecs import hookimpl, hookspec  # noqa: E402
 from .http import cache_control, conditional, etag_matches, hashed_etag, strong_etag  # noqa: E402
@@ -41,7 +41,7 @@ __all__ = [
     "BlobInfo", "BlobStore", "Conflict", "Credentials", "DatabaseBusy", "EndpointGroup", "EntryError",
     "ErrorRenderer", "Event", "HistogramRecord", "Identity", "InternalError", "InvalidJSON", "JSONField",
     "JobSpec", "LocalBlobStore", "MethodNotAllowed", "NotFound", "ParseError", "ParserKey", "ParserSpec",
-    "PayloadTooLarge", "PermissionDenied", "RenderedError", "Route", "ServiceUnavailable", "Settings",
+    "PayloadTooLarge", "PermissionDenied", "RenderedError", "Route", "ServiceUnavailable", "Settings", "Snapshot",
     "StartupError", "UnsupportedMediaType", "ValidationFailed", "__version__", "build_context", "cache_control",
     "conditional", "create_app", "database", "etag_matches", "hashed_etag", "hookimpl", "hookspec", "is_postgres",
     "is_sqlite", "strong_etag", "utcnow", "write_transaction",

@@ -110,14 +110,32 @@ def close_connection(db: peewee.Database | peewee.DatabaseProxy | None = None) -
     target.close()
 
 
-class ConnectionMiddleware:
-    """Hands the request's connection back to the pool when the response is done."""
+class Snapshot:
+    """A read-only transaction that outlives the responder, for a body streamed from the database.
 
-    def __init__(self, db: peewee.Database):
-        self.db = db
+    Begin it in the responder (read the validator inside it), then hand the
+    body generator to :meth:`stream`: the request's connection stays open
+    until the last chunk is sent (or the client goes away), then the
+    transaction ends and the connection returns to the pool.  PostgreSQL
+    reads at REPEATABLE READ; SQLite in WAL mode reads one snapshot anyway.
+    """
 
-    def process_response(self, req, resp, resource, req_succeeded) -> None:
-        close_connection(self.db)
+    def __init__(self, req, db: peewee.Database | peewee.DatabaseProxy | None = None):
+        self.db = db or database
+        self._transaction = self.db.atomic()
+        self._transaction.__enter__()
+        if is_postgres(self.db):
+            self.db.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        req.context.keep_connection = True
+
+    def stream(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
+        try:
+            yield from chunks
+        finally:
+            try:
+                self._transaction.__exit__(None, None, None)
+            finally:
+                close_connection(self.db)
 
 
 class ReplicaSet:

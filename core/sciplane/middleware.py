@@ -141,7 +141,9 @@ class CoreMiddleware:
             self.authorizer.check(req.identity, action)
 
     def process_response(self, req: Request, resp: falcon.Response, resource, req_succeeded: bool) -> None:
-        close_connection(self.db)
+        # A streamed body that reads from a Snapshot closes the connection itself.
+        if not (req_succeeded and resp.stream is not None and getattr(req.context, "keep_connection", False)):
+            close_connection(self.db)
         request_id = getattr(req.context, "request_id", None)
         if request_id:
             resp.set_header(self.id_header, request_id)

@@ -166,3 +166,34 @@ def test_sqlite_lock_timeout_is_503(serving, sciplane_database_url):
     finally:
         holder.rollback()
         holder.close()
+
+
+def test_snapshot_streams_from_one_transaction(serving):
+    from sciplane import Snapshot
+    from sciplane.auth.models import User
+
+    class Users:
+        def __init__(self):
+            self.closed_after = None
+
+        def on_get(self, req, resp):
+            snapshot = Snapshot(req)
+            count = User.select().count()
+
+            def chunks():
+                yield f"{count}:".encode()
+                for user in User.select().order_by(User.id):
+                    yield user.username.encode() + b","
+                self.closed_after = database.is_closed()
+
+            resp.stream = snapshot.stream(chunks())
+
+    resource = Users()
+    client = serving(resource)
+    with client.app.sciplane.database.connection_context():
+        for name in ("a", "b"):
+            client.app.sciplane.accounts.create_user(name)
+    resp = client.simulate_get("/p/x")
+    assert resp.text == "2:a,b,"
+    assert resource.closed_after is False  # the connection was held while streaming
+    assert database.is_closed()  # and released after the last chunk
