@@ -124,18 +124,27 @@ class Snapshot:
         self.db = db or database
         self._transaction = self.db.atomic()
         self._transaction.__enter__()
+        self._open = True
         if is_postgres(self.db):
             self.db.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        req.context.keep_connection = True
+        req.context.snapshot = self
 
     def stream(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
+        """Wrap the body: the snapshot ends with the last chunk (or when the client goes away)."""
+        self.streaming = True
         try:
             yield from chunks
         finally:
-            try:
-                self._transaction.__exit__(None, None, None)
-            finally:
-                close_connection(self.db)
+            self.end()
+            close_connection(self.db)
+
+    streaming = False
+
+    def end(self) -> None:
+        """End the transaction (idempotent): the middleware calls this when nothing was streamed."""
+        if self._open:
+            self._open = False
+            self._transaction.__exit__(None, None, None)
 
 
 class ReplicaSet:

@@ -141,8 +141,11 @@ class CoreMiddleware:
             self.authorizer.check(req.identity, action)
 
     def process_response(self, req: Request, resp: falcon.Response, resource, req_succeeded: bool) -> None:
-        # A streamed body that reads from a Snapshot closes the connection itself.
-        if not (req_succeeded and resp.stream is not None and getattr(req.context, "keep_connection", False)):
+        snapshot = getattr(req.context, "snapshot", None)
+        if snapshot is None:
+            close_connection(self.db)
+        elif not (req_succeeded and snapshot.streaming and resp.stream is not None):
+            snapshot.end()  # not streamed after all (304, error): the body will never end it
             close_connection(self.db)
         request_id = getattr(req.context, "request_id", None)
         if request_id:

@@ -188,6 +188,14 @@ def test_snapshot_streams_from_one_transaction(serving):
 
             resp.stream = snapshot.stream(chunks())
 
+    class Missing:
+        def on_get(self, req, resp):
+            Snapshot(req)
+            raise NotFound()
+
+    from sciplane import NotFound
+    assert serving(Missing()).simulate_get("/p/x").status_code == 404  # the snapshot ends cleanly
+    assert database.is_closed()
     resource = Users()
     client = serving(resource)
     with client.app.sciplane.database.connection_context():

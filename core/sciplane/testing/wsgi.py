@@ -9,7 +9,9 @@ through; this helper calls the app the way gunicorn does.
 from __future__ import annotations
 
 import io
+import json as _json
 from dataclasses import dataclass
+from typing import Any
 
 from falcon.testing import create_environ
 
@@ -19,6 +21,14 @@ class RawResult:
     status_code: int
     headers: dict[str, str]
     content: bytes
+
+    @property
+    def text(self) -> str:
+        return self.content.decode()
+
+    @property
+    def json(self) -> Any:
+        return _json.loads(self.content) if self.content else None
 
 
 def call_wsgi(app, method: str, path: str, *, query_string: str = "", headers: dict | None = None,
@@ -39,3 +49,37 @@ def call_wsgi(app, method: str, path: str, *, query_string: str = "", headers: d
 
     content = b"".join(app(environ, start_response))
     return RawResult(seen["status"], seen["headers"], content)
+
+
+class RawClient:
+    """Like ``falcon.testing.TestClient`` (``simulate_get`` … with ``json=``, ``body=``,
+    ``query_string=``, ``headers=``), without ``wsgiref.validate``."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def simulate_request(self, method: str, path: str, *, query_string: str = "", headers: dict | None = None,
+                         body: bytes | str | None = None, json: Any = None, chunked: bool = False) -> RawResult:
+        headers = dict(headers or {})
+        if json is not None:
+            body = _json.dumps(json)
+            headers.setdefault("Content-Type", "application/json")
+        if isinstance(body, str):
+            body = body.encode()
+        return call_wsgi(self.app, method, path, query_string=query_string, headers=headers, body=body,
+                         chunked=chunked)
+
+    def _method(name):  # noqa: N805 - builds the simulate_* methods
+        def simulate(self, path: str, **kwargs) -> RawResult:
+            return self.simulate_request(name, path, **kwargs)
+        simulate.__name__ = f"simulate_{name.lower()}"
+        return simulate
+
+    simulate_get = _method("GET")
+    simulate_head = _method("HEAD")
+    simulate_post = _method("POST")
+    simulate_put = _method("PUT")
+    simulate_patch = _method("PATCH")
+    simulate_delete = _method("DELETE")
+    simulate_options = _method("OPTIONS")
+    del _method

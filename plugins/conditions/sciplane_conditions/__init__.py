@@ -1,0 +1,1 @@
+"""Conditions database: global tags, payload types and lists, intervals of validity (Nopayloaddb-compatible)."""

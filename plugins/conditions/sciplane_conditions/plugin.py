@@ -1,0 +1,83 @@
+"""Hook implementations of the conditions plugin."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sciplane import Action, EndpointGroup, StartupError, hookimpl
+
+from . import errors, routes
+from .models import MODELS
+from .points import Mode
+from .resources.base import Context
+from .services.catalog import Catalog, ensure_statuses
+from .services.iovs import IOVService
+from .services.resolution import ResponseCache
+from .settings import ConditionsSettings
+
+NAME = "conditions"
+ACTIONS = [
+    Action("conditions.gt.create", "Create or clone a global tag"),
+    Action("conditions.gt.delete", "Delete a global tag"),
+    Action("conditions.gt.change_status", "Change a global tag's status"),
+    Action("conditions.pl.attach", "Attach a payload list to a global tag (target, and source when moving)"),
+    Action("conditions.piov.create", "Create payload IOVs"),
+    Action("conditions.piov.attach", "Attach payload IOVs to a list"),
+    Action("conditions.piov.delete", "Delete payload IOVs"),
+    Action("conditions.catalog.write", "Create statuses, payload types and lists; delete types and lists"),
+]
+
+
+@hookimpl
+def config_schema():
+    return ConditionsSettings
+
+
+@hookimpl
+def register_models():
+    return MODELS
+
+
+@hookimpl
+def register_migrations():
+    return Path(__file__).parent / "migrations"
+
+
+@hookimpl
+def register_actions():
+    return ACTIONS
+
+
+@hookimpl
+def register_endpoint_groups(ctx):
+    settings = ctx.plugin_settings(NAME)
+
+    def authorize(identity, action, resource):
+        ctx.authorizer.check(identity, action, resource)
+
+    context = Context(ctx, settings, Catalog(authorize), IOVService(authorize, Mode(settings.iov_mode)),
+                      ResponseCache(settings.response_cache_entries))
+    return [EndpointGroup("conditions", settings.mount, routes.build(context), append_slash=True,
+                          error_renderer=errors.render, max_body_bytes=settings.max_body_bytes,
+                          auth_schemes=("Bearer",),
+                          description="Conditions database (Nopayloaddb-compatible)")]
+
+
+@hookimpl(trylast=True)
+def permission_allowed(identity, action, ctx):
+    # The plugin's own rule: anyone may write when writes are anonymous,
+    # any identified caller otherwise.  Another plugin may still veto.
+    if action.startswith(NAME + "."):
+        settings = ctx.plugin_settings(NAME)
+        if not settings.write_auth or identity.authenticated:
+            return True
+    return None
+
+
+@hookimpl
+def startup(ctx):
+    if ctx.app.req_options.strip_url_path_trailing_slash:
+        raise StartupError("the conditions plugin needs strip_url_path_trailing_slash = False")
+    if ctx.plugin_settings(NAME).seed_statuses and NAME not in ctx.pending_migrations():
+        with ctx.database.connection_context():
+            ensure_statuses()

@@ -1,0 +1,107 @@
+"""What every conditions resource shares: parameters, JSON bodies, validators, streaming."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from sciplane import cache_control, conditional, strong_etag
+from sciplane.media import dumps
+
+from ..points import MAX, MIN
+from ..services.catalog import FROZEN, LOCKED
+from ..services.state import Validator
+
+JSON = "application/json"
+
+
+class Context:
+    """Configuration and services shared by the resources of one app."""
+
+    def __init__(self, app_ctx, settings, catalog, iovs, cache):
+        self.app = app_ctx
+        self.settings = settings
+        self.catalog = catalog
+        self.iovs = iovs
+        self.cache = cache
+        # Settings that change the bytes of responses are part of every ETag.
+        from .. import __name__ as package
+        version = app_ctx.plugin("conditions").version if app_ctx.plugin("conditions") else "0"
+        token = f"{package}:{version}:{settings.payloadiovs_revision}:{settings.serve_orm_routes}"
+        self.cfg = hashlib.blake2b(token.encode(), digest_size=4).hexdigest()
+
+
+class Resource:
+    def __init__(self, context: Context):
+        self.c = context
+        self.settings = context.settings
+
+    # -- parameters ---------------------------------------------------------
+    @staticmethod
+    def param(req, name: str) -> str | None:
+        """A query parameter; when repeated, the last occurrence wins."""
+        value = req.params.get(name)
+        return value[-1] if isinstance(value, list) else value
+
+    @staticmethod
+    def in_int64(*values: int) -> bool:
+        return all(MIN <= v <= MAX for v in values)
+
+    @staticmethod
+    def primary_key(pk: int | None, name: str | None) -> int | None:
+        """An id from ``{pk:uint}``, or from a ``{name}`` segment shared with sibling alias routes."""
+        if pk is None and name is not None and name.isascii() and name.isdigit():
+            pk = int(name)
+        return pk if pk is not None and MIN <= pk <= MAX else None
+
+    # -- responses ----------------------------------------------------------
+    @staticmethod
+    def send(resp, body: Any, status: int = 200) -> None:
+        """A write's (or an uncached read's) JSON response."""
+        resp.status = status
+        resp.data = dumps(body)
+        resp.content_type = JSON
+        resp.set_header("Cache-Control", "no-store")
+
+    @staticmethod
+    def send_bytes(resp, data: bytes) -> None:
+        resp.data = data
+        resp.content_type = JSON
+
+    def etag(self, validator: Validator) -> str:
+        return strong_etag(validator.scope, self.c.cfg)
+
+    def cache_header(self, validator: Validator) -> str:
+        settings = self.settings
+        if validator.gt_id is None:
+            max_age = settings.cache_max_age_catalog
+        elif validator.status == FROZEN:
+            max_age = settings.cache_max_age_frozen
+        elif validator.status == LOCKED:
+            max_age = settings.cache_max_age_locked
+        else:
+            max_age = settings.cache_max_age_unlocked
+        return cache_control(max_age=max_age, private=settings.read_auth)
+
+    def not_modified(self, req, resp, validator: Validator) -> bool:
+        """Set validators and Cache-Control; True when a 304 was answered."""
+        return conditional(req, resp, etag=self.etag(validator), changed_at=validator.changed_at,
+                           cache=self.cache_header(validator), exists=True)
+
+
+def json_array(elements: Iterable[Iterable[bytes]]) -> Iterator[bytes]:
+    """Frame elements, each given as encoded chunks, as one JSON array, lazily."""
+    yield b"["
+    first = True
+    for element in elements:
+        if not first:
+            yield b","
+        yield from element
+        first = False
+    yield b"]"
+
+
+def encode_many(values: list[Any]) -> bytes:
+    """Several values encoded at once, joined by commas (one encoder call per chunk)."""
+    return dumps(values)[1:-1]

@@ -1,0 +1,1 @@
+"""Domain logic of the conditions plugin: no Falcon here, only models, SQL and rules."""

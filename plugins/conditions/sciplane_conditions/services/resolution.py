@@ -1,0 +1,92 @@
+"""Resolution: for every list of a GT, the IOV with the greatest start ≤ the point (ties: highest id).
+
+One statement per request, a row-value comparison on the
+``cond_piov_resolve`` index (one index descent per list, whatever the number
+of IOVs in it).  Rows go from the cursor to the encoder as tuples.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from threading import Lock
+
+from sciplane import database, is_postgres
+
+ROW_COLUMNS = ("t.name, v.payload_url, v.checksum, v.size, v.major_iov, v.minor_iov, v.major_iov_end, "
+               "v.minor_iov_end, v.extra")
+PIOV_COLUMNS = ("v.id, v.payload_url, v.checksum, v.major_iov, v.minor_iov, v.major_iov_end, v.minor_iov_end, "
+                "l.name, v.created")
+
+_POSTGRES = """
+SELECT {columns}
+FROM cond_payload_list AS l
+JOIN cond_payload_type AS t ON t.id = l.payload_type_id
+CROSS JOIN LATERAL (
+    SELECT i.id, i.payload_url, i.checksum, i.size, i.major_iov, i.minor_iov, i.major_iov_end, i.minor_iov_end,
+           i.extra, i.created
+    FROM cond_payload_iov AS i
+    WHERE i.payload_list_id = l.id AND (i.major_iov, i.minor_iov) <= (%s, %s)
+    ORDER BY i.major_iov DESC, i.minor_iov DESC, i.id DESC
+    LIMIT 1
+) AS v
+WHERE l.global_tag_id = %s{type_filter}
+ORDER BY t.name COLLATE "C"
+"""
+
+_SQLITE = """
+SELECT {columns}
+FROM cond_payload_list AS l
+JOIN cond_payload_type AS t ON t.id = l.payload_type_id
+JOIN cond_payload_iov AS v ON v.id = (
+    SELECT i.id FROM cond_payload_iov AS i
+    WHERE i.payload_list_id = l.id AND (i.major_iov, i.minor_iov) <= (?, ?)
+    ORDER BY i.major_iov DESC, i.minor_iov DESC, i.id DESC
+    LIMIT 1)
+WHERE l.global_tag_id = ?{type_filter}
+ORDER BY t.name
+"""
+
+
+def statement(columns: str = ROW_COLUMNS, with_type: bool = False) -> str:
+    if is_postgres():
+        return _POSTGRES.format(columns=columns, type_filter=" AND t.name = %s" if with_type else "")
+    return _SQLITE.format(columns=columns, type_filter=" AND t.name = ?" if with_type else "")
+
+
+def resolve(gt_id: int, major: int, minor: int, payload_type: str | None = None,
+            columns: str = ROW_COLUMNS) -> list[tuple]:
+    """The resolution rows of a GT at ``(major, minor)``, ordered by type name."""
+    params: tuple = (major, minor, gt_id) + ((payload_type,) if payload_type is not None else ())
+    return database.execute_sql(statement(columns, payload_type is not None), params).fetchall()
+
+
+class ResponseCache:
+    """A per-worker LRU of encoded bodies.
+
+    Keys include the GT's change counter, read by the validator lookup every
+    request makes anyway, so a hit is never stale and writes invalidate
+    implicitly.
+    """
+
+    def __init__(self, entries: int):
+        self.entries = entries
+        self._items: OrderedDict = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, key) -> bytes | None:
+        if not self.entries:
+            return None
+        with self._lock:
+            body = self._items.get(key)
+            if body is not None:
+                self._items.move_to_end(key)
+            return body
+
+    def put(self, key, body: bytes) -> None:
+        if not self.entries:
+            return
+        with self._lock:
+            self._items[key] = body
+            self._items.move_to_end(key)
+            while len(self._items) > self.entries:
+                self._items.popitem(last=False)

@@ -1,0 +1,138 @@
+"""Change counters, validators, row locks and write transactions.
+
+Every write bumps the database version (``cond_state``) as its last
+statement, and the change counter of each global tag it touches.  Reads use
+these as HTTP validators, read *before* the body is built.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import peewee
+
+from sciplane import database, is_postgres, utcnow, write_transaction
+
+from ..errors import CondError
+from ..models import GlobalTag, GTStatus, PayloadIOV, PayloadList, State
+
+log = logging.getLogger("sciplane.conditions")
+T = TypeVar("T")
+RETRIES = 3
+
+
+class Restart(Exception):
+    """Rows changed between lookup and lock: run the transaction again."""
+
+
+def _retryable(exc: Exception) -> bool:
+    cause = exc.__cause__ or exc.__context__
+    code = getattr(cause, "pgcode", None)
+    return code in ("40P01", "40001") or "deadlock detected" in str(exc) or "could not serialize" in str(exc)
+
+
+def write(func: Callable[..., T]) -> Callable[..., T]:
+    """Run ``func`` in one write transaction; retry deadlocks, serialisation failures and restarts.
+
+    SQLite serialises writers (``BEGIN IMMEDIATE``); PostgreSQL locks rows
+    in a global order, and a deadlock is retried up to three times before
+    the request fails with 409.
+    """
+
+    @functools.wraps(func)
+    def run(*args, **kwargs):
+        for attempt in range(RETRIES + 1):
+            try:
+                with write_transaction():
+                    return func(*args, **kwargs)
+            except Restart:
+                pass
+            except peewee.OperationalError as exc:
+                if not _retryable(exc):
+                    raise
+            log.info("retrying %s (attempt %d)", func.__name__, attempt + 1)
+        raise CondError(409, "conflict", "Concurrent modification, please retry.")
+
+    return run
+
+
+def lock(global_tags: Iterable[int | None] = (), lists: Iterable[int | None] = (),
+         iovs: Iterable[int | None] = ()) -> None:
+    """``SELECT … FOR UPDATE`` in the global order (GTs, lists, IOVs, ascending ids); no-op on SQLite."""
+    if not is_postgres():
+        return
+    for model, ids in ((GlobalTag, global_tags), (PayloadList, lists), (PayloadIOV, iovs)):
+        wanted = sorted({i for i in ids if i is not None})
+        if wanted:
+            list(model.select(model.id).where(model.id.in_(wanted)).order_by(model.id).for_update())
+
+
+def touch(global_tag_ids: Iterable[int | None], *, updated: bool = False) -> None:
+    """Bump the change counter (and ``updated`` if asked) of each GT."""
+    ids = sorted({i for i in global_tag_ids if i is not None})
+    if not ids:
+        return
+    now = utcnow()
+    fields = {GlobalTag.change_counter: GlobalTag.change_counter + 1, GlobalTag.changed_at: now}
+    if updated:
+        fields[GlobalTag.updated] = now
+    GlobalTag.update(fields).where(GlobalTag.id.in_(ids)).execute()
+
+
+def bump_database() -> None:
+    """Bump the database version: the last statement of every successful write."""
+    State.update(version=State.version + 1, changed_at=utcnow()).where(State.id == 1).execute()
+
+
+def adjust_counts(deltas: dict[int | None, int]) -> None:
+    """Add to ``iov_count`` per list (one statement per list touched)."""
+    now = utcnow()
+    for list_id, delta in deltas.items():
+        if list_id is not None and delta:
+            (PayloadList.update(iov_count=PayloadList.iov_count + delta, updated=now)
+             .where(PayloadList.id == list_id).execute())
+
+
+@dataclass(frozen=True)
+class Validator:
+    """What an HTTP validator is made of: a scope, its counter and when it last changed."""
+
+    scope: str
+    counter: int
+    changed_at: dt.datetime
+    gt_id: int | None = None
+    status: str | None = None
+
+
+def database_validator() -> Validator:
+    version, changed_at = State.select(State.version, State.changed_at).where(State.id == 1).tuples().get()
+    return Validator(f"db-{version}", version, changed_at)
+
+
+def global_tag_validator(name: str | None = None, gt_id: int | None = None) -> Validator | None:
+    """The GT's validator by name or id (one unique-index lookup), or None when it does not exist."""
+    query = (GlobalTag.select(GlobalTag.id, GlobalTag.change_counter, GlobalTag.changed_at, GTStatus.name)
+             .join(GTStatus))
+    query = query.where(GlobalTag.name == name) if name is not None else query.where(GlobalTag.id == gt_id)
+    row = query.tuples().first()
+    if row is None:
+        return None
+    gt_id, counter, changed_at, status = row
+    return Validator(f"gt-{gt_id}-{counter}", counter, changed_at, gt_id, status)
+
+
+def allocate_list_id() -> int:
+    """A new payload-list id that is never reused (allocated after validation)."""
+    if is_postgres():
+        return database.execute_sql("SELECT nextval('cond_payload_list_id_seq')").fetchone()[0]
+    cursor = database.execute_sql("INSERT INTO cond_payload_list_seq DEFAULT VALUES")
+    new_id = cursor.lastrowid
+    # AUTOINCREMENT remembers the high-water mark in sqlite_sequence; the rows
+    # themselves are not needed.
+    database.execute_sql("DELETE FROM cond_payload_list_seq WHERE id < ?", (new_id,))
+    return new_id
