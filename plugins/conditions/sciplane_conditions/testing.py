@@ -1,0 +1,105 @@
+"""Test helpers for the conditions dialect: requests relative to the mount, and the
+reference clients' building blocks.  Used by this plugin's tests and by plugins
+that test their rules against it (a permission policy, say)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sciplane.testing import RawClient, RawResult
+
+MOUNT = "/api/cdb_rest"
+MAX = 9223372036854775807
+OPEN = (MAX, MAX)
+
+
+class Api:
+    """Requests relative to the mount, and the reference clients' building blocks.
+
+    ``mk``/``att``/``res``/``ins`` follow the notation of the specification's
+    scenarios: ``mk(url, start, end)`` creates an IOV and returns its id,
+    ``att(list, id)`` attaches it, ``res(gt, major, minor)`` resolves and
+    ``ins(gt, type, url, start, end)`` runs the C++ client's insert sequence.
+    """
+
+    def __init__(self, client: RawClient, mount: str = MOUNT):
+        self.client = client
+        self.mount = mount
+
+    def request(self, method: str, path: str, *, json: Any = None, body: bytes | str | None = None,
+                headers: dict | None = None, query: str = "") -> RawResult:
+        return self.client.simulate_request(method, f"{self.mount}/{path}", json=json, body=body,
+                                            headers=headers, query_string=query)
+
+    def get(self, path: str, query: str = "", **kwargs) -> RawResult:
+        return self.request("GET", path, query=query, **kwargs)
+
+    def post(self, path: str, json: Any = None, **kwargs) -> RawResult:
+        return self.request("POST", path, json=json, **kwargs)
+
+    def put(self, path: str, json: Any = None, **kwargs) -> RawResult:
+        return self.request("PUT", path, json=json, **kwargs)
+
+    def delete(self, path: str, **kwargs) -> RawResult:
+        return self.request("DELETE", path, **kwargs)
+
+    @staticmethod
+    def ok(result: RawResult) -> RawResult:
+        assert result.status_code == 200, (result.status_code, result.content)
+        return result
+
+    # -- building blocks --------------------------------------------------------------
+    def status(self, name: str) -> dict:
+        return self.ok(self.post("gtstatus", {"name": name})).json
+
+    def payload_type(self, name: str) -> dict:
+        return self.ok(self.post("pt", {"name": name})).json
+
+    def global_tag(self, name: str, status: str = "unlocked", author: str | None = "me") -> dict:
+        return self.ok(self.post("gt", {"name": name, "status": status, "author": author})).json
+
+    def new_list(self, payload_type: str, gt: str | None = None) -> str:
+        name = self.ok(self.post("pl", {"payload_type": payload_type})).json["name"]
+        if gt is not None:
+            self.ok(self.put("pl_attach", {"global_tag": gt, "payload_list": name}))
+        return name
+
+    def mk(self, url: str, start: tuple[int, int], end: tuple[int, int] | None = None, checksum: str | None = None,
+           **extra) -> int:
+        body = {"payload_url": url, "checksum": checksum if checksum is not None else "c" + url.split(".")[0],
+                "major_iov": start[0], "minor_iov": start[1], **extra}
+        if end is not None:
+            body.update(major_iov_end=end[0], minor_iov_end=end[1])
+        return self.ok(self.post("piov", body)).json["id"]
+
+    def att(self, payload_list: str, iov_id: int) -> RawResult:
+        return self.put("piov_attach", {"payload_list": payload_list, "piov_id": iov_id})
+
+    def res(self, gt: str, major: int, minor: int, query: str = "") -> list:
+        extra = f"&{query}" if query else ""
+        return self.ok(self.get("payloadiovs/", f"gtName={gt}&majorIOV={major}&minorIOV={minor}{extra}")).json
+
+    def ins(self, gt: str, payload_type: str, url: str, start: tuple[int, int],
+            end: tuple[int, int] | None = None) -> int:
+        """The C++ client's insert sequence, every call asserted 200."""
+        assert any(g["name"] == gt for g in self.ok(self.get("globalTags")).json)
+        self.ok(self.get("pt"))
+        lists = self.ok(self.get(f"gtPayloadLists/{gt}")).json
+        if payload_type not in lists:
+            self.new_list(payload_type, gt)
+            lists = self.ok(self.get(f"gtPayloadLists/{gt}")).json
+        iov_id = self.mk(url, start, end)
+        self.ok(self.att(lists[payload_type], iov_id))
+        return iov_id
+
+    def piov(self, iov_id: int) -> dict:
+        return self.ok(self.get(f"piov/{iov_id}")).json
+
+    def base_setup(self) -> None:
+        """Statuses unlocked, locked, frozen (ids 1-3); types Beam, CEMC; GT1 (author me) and GT2, unlocked."""
+        for name in ("unlocked", "locked", "frozen"):
+            self.status(name)
+        for name in ("Beam", "CEMC"):
+            self.payload_type(name)
+        self.global_tag("GT1")
+        self.global_tag("GT2")
