@@ -40,6 +40,7 @@ class AppContext:
     database: peewee.Database | None = None
     replicas: db.ReplicaSet | None = None
     models: list[type[peewee.Model]] = field(default_factory=list)
+    models_by_plugin: dict[str, list[type[peewee.Model]]] = field(default_factory=dict)
     migrations: list[db.MigrationSet] = field(default_factory=list)
     routes: RouteTable = field(default_factory=RouteTable)
     parsers: ParserRegistry = field(default_factory=ParserRegistry)
@@ -106,8 +107,9 @@ def _setup_database(ctx: AppContext) -> None:
     db.database.initialize(primary)
     ctx.database = primary
     ctx.replicas = db.ReplicaSet(primary, replicas)
-    for _, models in _collect(ctx, "register_models"):
+    for name, models in _collect(ctx, "register_models"):
         ctx.models.extend(models)
+        ctx.models_by_plugin[name] = list(models)
     for name, directory in _collect(ctx, "register_migrations"):
         ctx.migrations.append(db.MigrationSet(name, directory))
     # The core's tables come first: plugins may refer to users.

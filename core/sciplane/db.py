@@ -219,8 +219,24 @@ def migrate(db: peewee.Database, sets: Iterable[MigrationSet],
     return applied
 
 
-def truncate_all(db: peewee.Database, models: Iterable[type[peewee.Model]]) -> None:
-    """Empty every table of ``models`` and reset their sequences (test isolation)."""
+Rows = tuple[list[str], list[tuple]]
+
+
+def table_rows(db: peewee.Database, models: Iterable[type[peewee.Model]]) -> dict[str, Rows]:
+    """The rows of every non-empty table of ``models`` (what migrations seeded, right after they ran)."""
+    out: dict[str, Rows] = {}
+    with db.connection_context():
+        for model in models:
+            cursor = db.execute_sql(f'SELECT * FROM "{model._meta.table_name}"')
+            rows = cursor.fetchall()
+            if rows:
+                out[model._meta.table_name] = ([c[0] for c in cursor.description], rows)
+    return out
+
+
+def truncate_all(db: peewee.Database, models: Iterable[type[peewee.Model]],
+                 seeds: dict[str, Rows] | None = None) -> None:
+    """Empty every table of ``models``, reset their sequences and put ``seeds`` back (test isolation)."""
     tables = [m._meta.table_name for m in models]
     if not tables:
         return
@@ -228,6 +244,17 @@ def truncate_all(db: peewee.Database, models: Iterable[type[peewee.Model]]) -> N
         if isinstance(db, peewee.PostgresqlDatabase):
             quoted = ", ".join(f'"{t}"' for t in tables)
             db.execute_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+            for table, (columns, rows) in (seeds or {}).items():
+                if table not in tables:
+                    continue
+                marks = ", ".join(["%s"] * len(columns))
+                names = ", ".join(f'"{c}"' for c in columns)
+                for row in rows:
+                    db.execute_sql(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', row)
+                if "id" in columns:  # identity sequences continue after the seeded ids
+                    db.execute_sql(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                                   f'(SELECT max(id) FROM "{table}")) '
+                                   f"WHERE pg_get_serial_sequence('\"{table}\"', 'id') IS NOT NULL")
         else:
             db.execute_sql("PRAGMA foreign_keys = OFF")
             try:

@@ -1,7 +1,10 @@
 """pytest plugin: apps on a temporary SQLite file, or on PostgreSQL.
 
 Set ``SCIPLANE_TEST_DATABASE_URL=postgresql://…`` to run the same tests on
-PostgreSQL: tables are migrated once and emptied before each test.  When the
+PostgreSQL.  The database is dedicated to tests: its ``public`` schema is
+rebuilt at the start of each session, tables are migrated as plugins are
+enabled, and emptied before each test (rows that migrations seed are put
+back).  When the
 variable is set and the server is unreachable the run stops with an error
 instead of skipping.  Tests marked ``pg`` run only on PostgreSQL;
 ``sqlite_only`` only on SQLite.
@@ -18,6 +21,17 @@ import pytest
 from ..config import merge
 
 ENV = "SCIPLANE_TEST_DATABASE_URL"
+# Rows migrations seeded in the shared PostgreSQL test database, by table: put
+# back after each test's truncation.
+_SEEDS: dict[str, tuple] = {}
+_REBUILT: set[str] = set()
+
+
+def _rebuild_schema(database) -> None:
+    """Start the session from an empty schema, so migrations (and their seed rows) run in it."""
+    with database.connection_context():
+        database.execute_sql("DROP SCHEMA public CASCADE")
+        database.execute_sql("CREATE SCHEMA public")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -68,7 +82,7 @@ def make_app(tmp_path, sciplane_database_url):
     PostgreSQL it is emptied before the first app of each test.
     """
     from ..app import build_context
-    from ..db import truncate_all
+    from ..db import table_rows, truncate_all
 
     contexts = []
     state = {"fresh": False}
@@ -83,11 +97,17 @@ def make_app(tmp_path, sciplane_database_url):
         ctx = build_context(merge(base, settings or {}), plugins=None if plugins is None else list(plugins),
                             extra_plugins=extra_plugins)
         contexts.append(ctx)
+        if sciplane_database_url and sciplane_database_url not in _REBUILT:
+            _rebuild_schema(ctx.database)
+            _REBUILT.add(sciplane_database_url)
         if migrate:
-            ctx.migrate()
-            if sciplane_database_url and not state["fresh"]:
-                truncate_all(ctx.database, ctx.models)
-                state["fresh"] = True
+            applied = ctx.migrate()
+            if sciplane_database_url:
+                for plugin in applied:  # fresh tables: whatever they hold was seeded by the migrations
+                    _SEEDS.update(table_rows(ctx.database, ctx.models_by_plugin.get(plugin, ())))
+                if not state["fresh"]:
+                    truncate_all(ctx.database, ctx.models, _SEEDS)
+                    state["fresh"] = True
         return ctx.app
 
     yield factory

@@ -121,6 +121,8 @@ POSTGRES = [
         id SMALLINT PRIMARY KEY,
         version BIGINT NOT NULL,
         changed_at TIMESTAMP NOT NULL)""",
+    # The list-id sequence belongs to its column: dropped and restarted with the table.
+    "ALTER SEQUENCE cond_payload_list_id_seq OWNED BY cond_payload_list.id",
 ]
 
 TABLES = ["cond_state", "cond_payload_iov", "cond_payload_list", "cond_payload_list_seq", "cond_payload_type",
