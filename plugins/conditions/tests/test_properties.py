@@ -67,7 +67,7 @@ def test_attaches_match_the_painting_model(base, sequence, probes):
 
     attached = sorted((row["major_iov"], row["minor_iov"], row["major_iov_end"], row["minor_iov_end"])
                       for row in _attached(api, payload_list))
-    for (s0, s1, e0, e1), (n0, n1, _, _) in itertools.pairwise(attached):
+    for (_, _, e0, e1), (n0, n1, _, _) in itertools.pairwise(attached):
         assert (e0, e1) <= (n0, n1), f"overlap in {attached}"
     assert all((s0, s1) < (e0, e1) for s0, s1, e0, e1 in attached), "zero-length IOV"
     assert api.ok(api.get(f"payload-lists/by-name/{payload_list}")).json["iov_count"] == len(attached)
