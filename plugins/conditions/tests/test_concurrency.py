@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import threading
 
@@ -55,7 +56,7 @@ def test_concurrent_attaches_keep_the_list_consistent(base):
 
     run_threads(work)
     rows = sorted(attached_rows(base, payload_list), key=lambda r: (r["major_iov"], r["minor_iov"], r["id"]))
-    for before, after in zip(rows, rows[1:]):
+    for before, after in itertools.pairwise(rows):
         assert (before["major_iov_end"], before["minor_iov_end"]) <= (after["major_iov"], after["minor_iov"])
     assert base.ok(base.get(f"payload-lists/by-name/{payload_list}")).json["iov_count"] == len(rows)
     for iov_id in succeeded:  # attached or detached, never lost

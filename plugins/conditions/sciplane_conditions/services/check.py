@@ -17,7 +17,8 @@ SELECT payload_list_id, id, next_id FROM (
     FROM cond_payload_iov WHERE payload_list_id IS NOT NULL
     WINDOW w AS (PARTITION BY payload_list_id ORDER BY major_iov, minor_iov, id)
 ) AS ordered
-WHERE next_id IS NOT NULL AND (major_iov_end > next_major OR (major_iov_end = next_major AND minor_iov_end > next_minor))
+WHERE next_id IS NOT NULL
+  AND (major_iov_end > next_major OR (major_iov_end = next_major AND minor_iov_end > next_minor))
 ORDER BY payload_list_id, id
 """
 
