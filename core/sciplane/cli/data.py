@@ -27,9 +27,10 @@ def migrate(ctx, check: bool) -> None:
 
 
 def database_is_empty(ctx) -> bool:
-    """True when no table of any enabled plugin holds a row."""
+    """True when no table of any enabled plugin holds a row (bookkeeping tables aside)."""
     with ctx.database.connection_context():
-        return not any(model.table_exists() and model.select().exists() for model in ctx.models)
+        return not any(model.table_exists() and model.select().exists() for model in ctx.models
+                       if not getattr(model, "bookkeeping", False))
 
 
 @click.command()

@@ -94,6 +94,8 @@ class PayloadIOV(BaseModel):
 class State(BaseModel):
     """One row: the database version that validates every response not scoped to one GT."""
 
+    bookkeeping = True  # not data: an empty database still has this row
+
     id = peewee.SmallIntegerField(primary_key=True)
     version = peewee.BigIntegerField()
     changed_at = peewee.DateTimeField()

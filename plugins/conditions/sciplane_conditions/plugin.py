@@ -8,10 +8,9 @@ from sciplane import Action, EndpointGroup, StartupError, hookimpl
 
 from . import errors, routes
 from .models import MODELS
-from .points import Mode
 from .resources.base import Context
-from .services.catalog import Catalog, ensure_statuses
-from .services.iovs import IOVService
+from .services import for_app
+from .services.catalog import ensure_statuses
 from .services.resolution import ResponseCache
 from .settings import ConditionsSettings
 
@@ -51,12 +50,8 @@ def register_actions():
 @hookimpl
 def register_endpoint_groups(ctx):
     settings = ctx.plugin_settings(NAME)
-
-    def authorize(identity, action, resource):
-        ctx.authorizer.check(identity, action, resource)
-
-    context = Context(ctx, settings, Catalog(authorize), IOVService(authorize, Mode(settings.iov_mode)),
-                      ResponseCache(settings.response_cache_entries))
+    services = for_app(ctx, settings)
+    context = Context(ctx, settings, services.catalog, services.iovs, ResponseCache(settings.response_cache_entries))
     return [EndpointGroup("conditions", settings.mount, routes.build(context), append_slash=True,
                           error_renderer=errors.render, max_body_bytes=settings.max_body_bytes,
                           auth_schemes=("Bearer",),
@@ -72,6 +67,18 @@ def permission_allowed(identity, action, ctx):
         if not settings.write_auth or identity.authenticated:
             return True
     return None
+
+
+@hookimpl
+def register_commands():
+    from .commands import COMMANDS
+    return COMMANDS
+
+
+@hookimpl
+def load_demo(ctx, echo):
+    from . import demo
+    demo.load(ctx, echo)
 
 
 @hookimpl

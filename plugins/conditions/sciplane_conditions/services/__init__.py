@@ -1,1 +1,24 @@
 """Domain logic of the conditions plugin: no Falcon here, only models, SQL and rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..points import Mode
+from .catalog import Catalog
+from .iovs import IOVService
+
+
+@dataclass(frozen=True)
+class Services:
+    catalog: Catalog
+    iovs: IOVService
+
+
+def for_app(ctx, settings) -> Services:
+    """The write services of one app, with its permission checks and IOV mode."""
+
+    def authorize(identity, action, resource):
+        ctx.authorizer.check(identity, action, resource)
+
+    return Services(Catalog(authorize), IOVService(authorize, Mode(settings.iov_mode)))

@@ -197,6 +197,15 @@ class IOVService:
         state.bump_database()
         return latest.payload_url
 
+    @state.write
+    def prune_detached(self, older_than) -> int:
+        """Delete detached IOVs last changed before ``older_than`` (operator housekeeping)."""
+        deleted = (PayloadIOV.delete()
+                   .where(PayloadIOV.payload_list.is_null() & (PayloadIOV.updated < older_than)).execute())
+        if deleted:
+            state.bump_database()
+        return deleted
+
     # -- bulk ---------------------------------------------------------------
     @state.write
     def bulk(self, identity, items: list[dict[str, Any]]) -> int:

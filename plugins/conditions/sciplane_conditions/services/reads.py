@@ -37,11 +37,17 @@ def payload_types() -> list[PayloadType]:
     return list(PayloadType.select().order_by(PayloadType.id))
 
 
+def payload_type_by_name(name: str) -> PayloadType | None:
+    return PayloadType.get_or_none(PayloadType.name == name)
+
+
 def gt_rows_query():
     """``<gt-row>`` tuples: ``(id, name, author, status, lists, iovs, created, updated)``."""
     return (GlobalTag.select(GlobalTag.id, GlobalTag.name, GlobalTag.author, GTStatus.name.alias("status"),
                              peewee.fn.COUNT(PayloadList.id).alias("payload_lists_count"),
-                             peewee.fn.COALESCE(peewee.fn.SUM(PayloadList.iov_count), 0).alias("payload_iov_count"),
+                             # SUM(bigint) is numeric on PostgreSQL: keep the count an integer.
+                             peewee.fn.COALESCE(peewee.fn.SUM(PayloadList.iov_count), 0).cast("BIGINT")
+                             .alias("payload_iov_count"),
                              GlobalTag.created, GlobalTag.updated)
             .join(GTStatus).switch(GlobalTag).join(PayloadList, peewee.JOIN.LEFT_OUTER)
             .group_by(GlobalTag.id, GTStatus.name))
