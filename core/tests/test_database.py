@@ -205,3 +205,15 @@ def test_snapshot_streams_from_one_transaction(serving):
     assert resp.text == "2:a,b,"
     assert resource.closed_after is False  # the connection was held while streaming
     assert database.is_closed()  # and released after the last chunk
+
+
+def test_insert_rows_keeps_order_and_values(things):
+    from sciplane.db import insert_rows
+    rows = [(f"n{i}", None if i % 2 else {"i": i, "text": "tab\there\nnewline \\ backslash"}) for i in range(30)]
+    with things.database.connection_context():
+        with write_transaction():
+            assert insert_rows(Thing, ["name", "payload"], [(n, None if p is None else JSONField().db_value(p))
+                                                            for n, p in rows], chunk=7) == 30
+        stored = list(Thing.select().order_by(Thing.id))
+    assert [t.name for t in stored] == [n for n, _ in rows]
+    assert [t.payload for t in stored] == [p for _, p in rows]

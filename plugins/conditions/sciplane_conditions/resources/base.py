@@ -84,6 +84,15 @@ class Resource:
             max_age = settings.cache_max_age_unlocked
         return cache_control(max_age=max_age, private=settings.read_auth)
 
+    def cached(self, resp, key: tuple, validator: Validator, build) -> None:
+        """Send the body for ``key`` at ``validator``'s state, encoding it only on a cache miss."""
+        full_key = (key, validator.scope, self.c.cfg)
+        body = self.c.cache.get(full_key)
+        if body is None:
+            body = dumps(build())
+            self.c.cache.put(full_key, body)
+        self.send_bytes(resp, body)
+
     def not_modified(self, req, resp, validator: Validator) -> bool:
         """Set validators and Cache-Control; True when a 304 was answered."""
         return conditional(req, resp, etag=self.etag(validator), changed_at=validator.changed_at,

@@ -65,9 +65,10 @@ class Browsable(Resource):
 class Statuses(Resource):
     def on_get(self, req, resp):
         """Global tag statuses, by id."""
-        if self.not_modified(req, resp, state.database_validator()):
+        validator = state.database_validator()
+        if self.not_modified(req, resp, validator):
             return
-        self.send_bytes(resp, dumps([render.status(s) for s in reads.statuses()]))
+        self.cached(resp, ("statuses",), validator, lambda: [render.status(s) for s in reads.statuses()])
 
     def on_post(self, req, resp):
         """Create a status."""
@@ -80,11 +81,13 @@ class GlobalTags(Browsable):
 
     def on_get(self, req, resp):
         """Every global tag with its list and IOV counts (browse mode with ``page``)."""
-        if self.database_scoped(req, resp):
+        validator = state.database_validator()
+        if self.not_modified(req, resp, validator):
             return
         if "page" in req.params:
             return self.browse(req, resp)
-        self.send_bytes(resp, dumps([render.gt_row(row) for row in reads.gt_rows()]))
+        # Hit by every client resolution: one validator lookup, then the cached body.
+        self.cached(resp, ("globalTags",), validator, lambda: [render.gt_row(row) for row in reads.gt_rows()])
 
 
 class GlobalTagCollection(Resource):
@@ -185,11 +188,12 @@ class PayloadTypes(Browsable):
 
     def on_get(self, req, resp):
         """Payload types, by id (browse mode with ``page``)."""
-        if self.database_scoped(req, resp):
+        validator = state.database_validator()
+        if self.not_modified(req, resp, validator):
             return
         if "page" in req.params:
             return self.browse(req, resp)
-        self.send_bytes(resp, dumps([render.payload_type(t) for t in reads.payload_types()]))
+        self.cached(resp, ("pt",), validator, lambda: [render.payload_type(t) for t in reads.payload_types()])
 
     def on_post(self, req, resp):
         """Create a payload type."""

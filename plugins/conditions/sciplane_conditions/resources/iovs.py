@@ -17,6 +17,7 @@ from ..schemas import (
     IOVCreateSchema,
     decode_json,
     load,
+    load_fast,
     parse_object_body,
     python_type_name,
 )
@@ -108,7 +109,7 @@ def validate_items(items: list, mode) -> list[dict]:
                 f"Invalid data. Expected a dictionary, but got {python_type_name(item)}."]}
             continue
         try:
-            data = schema.load(item)
+            data = load_fast(schema, item)
         except ValidationError as exc:
             errors[str(index)] = exc.messages
             continue

@@ -8,10 +8,12 @@ from sciplane.media import dumps
 
 from .. import render
 from ..errors import FieldErrors
+from ..models import PayloadIOV
 from ..schemas import REQUIRED, clean_int
 from ..services import resolution, state
 from .base import Resource
 
+_to_datetime = PayloadIOV.created.python_value
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 DICT_KEYS = ("payload_type_name", "payload_url", "checksum", "size", "major_iov", "minor_iov", "major_iov_end",
@@ -109,4 +111,5 @@ class ResolveObjects(Resource):
             return
         rows = resolution.resolve(validator.gt_id, query.major, query.minor, query.payload_type,
                                   columns=resolution.PIOV_COLUMNS)
-        self.send_bytes(resp, dumps([render.piov_tuple(row) for row in rows]))
+        # Raw SQL: SQLite hands timestamps back as text.
+        self.send_bytes(resp, dumps([render.piov_tuple((*row[:8], _to_datetime(row[8]))) for row in rows]))

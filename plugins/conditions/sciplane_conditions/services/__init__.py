@@ -17,8 +17,4 @@ class Services:
 
 def for_app(ctx, settings) -> Services:
     """The write services of one app, with its permission checks and IOV mode."""
-
-    def authorize(identity, action, resource):
-        ctx.authorizer.check(identity, action, resource)
-
-    return Services(Catalog(authorize), IOVService(authorize, Mode(settings.iov_mode)))
+    return Services(Catalog(ctx.authorizer), IOVService(ctx.authorizer, Mode(settings.iov_mode)))

@@ -7,8 +7,8 @@ counters the HTTP validators are made of.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 import peewee
 
@@ -22,8 +22,12 @@ LOCKED, FROZEN, UNLOCKED = "locked", "frozen", "unlocked"
 IOV_COPY_COLUMNS = ("payload_url", "checksum", "size", "major_iov", "minor_iov", "major_iov_end", "minor_iov_end",
                     "extra")
 
-# authorize(identity, action, resource) raises 401/403 when the caller may not.
-Authorize = Callable[[Any, str, dict[str, Any]], None]
+class Authorizer(Protocol):
+    """The core's permission checks (``ctx.authorizer``): raise 401/403 when the caller may not."""
+
+    def check(self, identity: Any, action: str, resource: Any = None) -> None: ...
+
+    def check_each(self, identity: Any, action: str, resources: Iterable[Any]) -> None: ...
 
 
 def exists_error(what: str) -> FieldErrors:
@@ -56,13 +60,13 @@ def global_tag_of(payload_list: PayloadList | None) -> GlobalTag | None:
 class Catalog:
     """Writes to the catalogue objects; each write takes the caller's identity for its permission check."""
 
-    def __init__(self, authorize: Authorize):
-        self.authorize = authorize
+    def __init__(self, authz: Authorizer):
+        self.authz = authz
 
     # -- statuses and types -------------------------------------------------
     @state.write
     def create_status(self, identity, name: str) -> GTStatus:
-        self.authorize(identity, "conditions.catalog.write", {"type": "gt_status", "name": name})
+        self.authz.check(identity, "conditions.catalog.write", {"type": "gt_status", "name": name})
         try:
             with database.atomic():
                 status = GTStatus.create(name=name, created=utcnow())
@@ -73,7 +77,7 @@ class Catalog:
 
     @state.write
     def create_type(self, identity, name: str) -> PayloadType:
-        self.authorize(identity, "conditions.catalog.write", {"type": "payload_type", "name": name})
+        self.authz.check(identity, "conditions.catalog.write", {"type": "payload_type", "name": name})
         try:
             with database.atomic():
                 payload_type = PayloadType.create(name=name, created=utcnow())
@@ -87,7 +91,7 @@ class Catalog:
         payload_type = PayloadType.get_or_none(PayloadType.name == name)
         if payload_type is None:
             raise not_found("payload_type_not_found", f"PayloadType {name} doesn't exist")
-        self.authorize(identity, "conditions.catalog.write", {"type": "payload_type", "name": name})
+        self.authz.check(identity, "conditions.catalog.write", {"type": "payload_type", "name": name})
         used = PayloadList.select().where(PayloadList.payload_type == payload_type.id).count()
         if used:
             raise conflict("in_use", f"PayloadType is used by {used} PayloadLists")
@@ -102,7 +106,7 @@ class Catalog:
         status_row = GTStatus.get_or_none(GTStatus.name == status)
         if status_row is None:
             raise not_found("status_not_found", "GlobalTagStatus not found.")
-        self.authorize(identity, "conditions.gt.create", {"type": "global_tag", "name": name, "source": None})
+        self.authz.check(identity, "conditions.gt.create", {"type": "global_tag", "name": name, "source": None})
         now = utcnow()
         try:
             with database.atomic():
@@ -121,7 +125,7 @@ class Catalog:
         status_row = GTStatus.get_or_none(GTStatus.name == new_status)
         if status_row is None:
             raise not_found("status_not_found", "GlobalTag Status not found.")
-        self.authorize(identity, "conditions.gt.change_status",
+        self.authz.check(identity, "conditions.gt.change_status",
                        {"type": "global_tag", "name": name, "status": gt.status.name, "new_status": new_status})
         state.lock(global_tags=[gt.id])
         now = utcnow()
@@ -135,7 +139,8 @@ class Catalog:
         gt = global_tag_by_name(name)
         if gt is None:
             raise not_found("global_tag_not_found", f"GlobalTag {name} doesn't exist")
-        self.authorize(identity, "conditions.gt.delete", {"type": "global_tag", "name": name, "status": gt.status.name})
+        self.authz.check(identity, "conditions.gt.delete",
+                         {"type": "global_tag", "name": name, "status": gt.status.name})
         state.lock(global_tags=[gt.id])
         if gt.status.name == LOCKED:
             raise conflict("gt_locked", GT_LOCKED)
@@ -154,7 +159,7 @@ class Catalog:
         src = global_tag_by_name(source)
         if src is None:
             raise not_found("global_tag_not_found", f"GlobalTag {source} doesn't exist")
-        self.authorize(identity, "conditions.gt.create", {"type": "global_tag", "name": target, "source": source})
+        self.authz.check(identity, "conditions.gt.create", {"type": "global_tag", "name": target, "source": source})
         unlocked = GTStatus.get_or_none(GTStatus.name == UNLOCKED) or GTStatus.create(name=UNLOCKED, created=utcnow())
         now = utcnow()
         try:
@@ -189,7 +194,7 @@ class Catalog:
             raise not_found("payload_type_not_found", "PayloadType not found.")
         list_id = state.allocate_list_id()
         name = f"{type_name}_{list_id}"
-        self.authorize(identity, "conditions.catalog.write", {"type": "payload_list", "name": name})
+        self.authz.check(identity, "conditions.catalog.write", {"type": "payload_list", "name": name})
         now = utcnow()
         PayloadList.insert(id=list_id, name=name, payload_type=payload_type.id, created=now, updated=now).execute()
         state.bump_database()
@@ -206,11 +211,11 @@ class Catalog:
         source = global_tag_of(payload_list)
         type_name = payload_list.payload_type.name
         resource = {"type": "global_tag", "payload_list": list_name, "payload_type": type_name}
-        self.authorize(identity, "conditions.pl.attach",
+        self.authz.check(identity, "conditions.pl.attach",
                        {**resource, "name": gt.name, "status": gt.status.name, "role": "target"})
         moving = source is not None and source.id != gt.id
         if moving:
-            self.authorize(identity, "conditions.pl.attach",
+            self.authz.check(identity, "conditions.pl.attach",
                            {**resource, "name": source.name, "status": source.status.name, "role": "source"})
         state.lock(global_tags=[gt.id, source.id if source else None], lists=[payload_list.id])
         if PayloadList.get_by_id(payload_list.id).global_tag_id != payload_list.global_tag_id:
@@ -239,7 +244,7 @@ class Catalog:
         payload_list = payload_list_by_name(name)
         if payload_list is None:
             raise not_found("payload_list_not_found", f"PayloadList {name} doesn't exist")
-        self.authorize(identity, "conditions.catalog.write", {"type": "payload_list", "name": name})
+        self.authz.check(identity, "conditions.catalog.write", {"type": "payload_list", "name": name})
         gt = global_tag_of(payload_list)
         state.lock(global_tags=[payload_list.global_tag_id], lists=[payload_list.id])
         attached = PayloadIOV.select().where(PayloadIOV.payload_list == payload_list.id).count()

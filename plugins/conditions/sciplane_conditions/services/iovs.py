@@ -13,18 +13,19 @@ from typing import Any
 import peewee
 
 from sciplane import utcnow
+from sciplane.db import insert_rows
 
 from ..errors import GT_FROZEN, GT_LOCKED, CondError, conflict, not_found
 from ..models import GlobalTag, GTStatus, PayloadIOV, PayloadList, PayloadType
 from ..points import Mode, is_open_ended
 from . import state
-from .catalog import FROZEN, IOV_COPY_COLUMNS, LOCKED, Authorize, global_tag_of, refuse_if_frozen, status_name
+from .catalog import FROZEN, IOV_COPY_COLUMNS, LOCKED, Authorizer, global_tag_of, refuse_if_frozen, status_name
 
 START = peewee.Tuple(PayloadIOV.major_iov, PayloadIOV.minor_iov)
 END = peewee.Tuple(PayloadIOV.major_iov_end, PayloadIOV.minor_iov_end)
 LATEST_FIRST = (PayloadIOV.major_iov.desc(), PayloadIOV.minor_iov.desc(), PayloadIOV.id.desc())
 EARLIEST_FIRST = (PayloadIOV.major_iov, PayloadIOV.minor_iov, PayloadIOV.id)
-INSERT_CHUNK = 1000  # rows per multi-row INSERT (SQLite binds at most 32766 variables)
+INSERT_CHUNK = 5000  # rows per COPY batch on PostgreSQL
 
 
 def point(value: tuple[int, int]) -> peewee.Tuple:
@@ -47,8 +48,8 @@ def locked_refusal(x: PayloadIOV, existing: PayloadIOV) -> CondError:
 
 
 class IOVService:
-    def __init__(self, authorize: Authorize, mode: Mode):
-        self.authorize = authorize
+    def __init__(self, authz: Authorizer, mode: Mode):
+        self.authz = authz
         self.mode = mode
 
     # -- create -------------------------------------------------------------
@@ -58,7 +59,8 @@ class IOVService:
         end = (data["major_iov_end"], data["minor_iov_end"])
         if not self.mode.valid_range(start, end):
             raise CondError(400, "invalid_iov_range", range_message(data["payload_url"], start, end))
-        self.authorize(identity, "conditions.piov.create", {"type": "payload_iov", "payload_url": data["payload_url"]})
+        self.authz.check(identity, "conditions.piov.create",
+                         {"type": "payload_iov", "payload_url": data["payload_url"]})
         now = utcnow()
         iov = PayloadIOV.create(**data, created=now, updated=now)
         state.bump_database()
@@ -74,7 +76,7 @@ class IOVService:
         if x is None:
             raise not_found("payload_iov_not_found", "PayloadIOV not found.")
         gt = global_tag_of(target)
-        self.authorize(identity, "conditions.piov.attach", {"type": "global_tag", "name": gt.name if gt else None,
+        self.authz.check(identity, "conditions.piov.attach", {"type": "global_tag", "name": gt.name if gt else None,
                                               "status": status_name(gt), "payload_list": list_name})
         source = PayloadList.get_or_none(PayloadList.id == x.payload_list_id) if x.payload_list_id else None
         moving = source is not None and source.id != target.id
@@ -186,7 +188,7 @@ class IOVService:
             raise not_found("payload_iov_not_found", "PayloadIOV with given parameters doesn't exist")
         latest = rows[0]
         gt = latest.payload_list.global_tag
-        self.authorize(identity, "conditions.piov.delete",
+        self.authz.check(identity, "conditions.piov.delete",
                        {"type": "global_tag", "name": gt.name, "status": gt.status.name, "payload_type": type_name,
                         "payload_url": latest.payload_url})
         state.lock(global_tags=[gt.id], lists=[latest.payload_list_id])
@@ -220,14 +222,15 @@ class IOVService:
         missing = [name for name in names if name not in lists]
         if missing:
             raise CondError(404, "payload_list_not_found", "PayloadList not found.", missing=missing)
-        for url in sorted({item["payload_url"] for item in items}):
-            self.authorize(identity, "conditions.piov.create", {"type": "payload_iov", "payload_url": url})
+        self.authz.check_each(identity, "conditions.piov.create",
+                              ({"type": "payload_iov", "payload_url": url}
+                               for url in sorted({item["payload_url"] for item in items})))
         targets = {}
         for name in names:
             gt = lists[name].global_tag if lists[name].global_tag_id is not None else None
             targets.setdefault(gt.name if gt else None, (gt, name))
         for gt_name, (gt, list_name) in targets.items():
-            self.authorize(identity, "conditions.piov.attach",
+            self.authz.check(identity, "conditions.piov.attach",
                            {"type": "global_tag", "name": gt_name, "status": status_name(gt),
                             "payload_list": list_name})
         for name in names:
@@ -239,15 +242,12 @@ class IOVService:
         gt_ids = {row.global_tag_id for row in lists.values()}
         state.lock(global_tags=gt_ids, lists=[row.id for row in lists.values()])
         now = utcnow()
-        fields = [*IOV_COPY_COLUMNS, "payload_list_id", "created", "updated"]
-        rows = [(item["payload_url"], item["checksum"], item["size"], item["major_iov"], item["minor_iov"],
+        columns = [*IOV_COPY_COLUMNS, "payload_list_id", "created", "updated"]
+        rows = ((item["payload_url"], item["checksum"], item["size"], item["major_iov"], item["minor_iov"],
                  item["major_iov_end"], item["minor_iov_end"], item["extra"], lists[item["payload_list"]].id, now, now)
-                for item in items]
-        columns = [getattr(PayloadIOV, name) for name in fields[:-3]] + [
-            PayloadIOV.payload_list, PayloadIOV.created, PayloadIOV.updated]
-        for offset in range(0, len(rows), INSERT_CHUNK):
-            PayloadIOV.insert_many(rows[offset:offset + INSERT_CHUNK], fields=columns).execute()
+                for item in items)
+        inserted = insert_rows(PayloadIOV, columns, rows, chunk=INSERT_CHUNK)
         state.adjust_counts(Counter(lists[item["payload_list"]].id for item in items))
         state.touch(gt_ids)
         state.bump_database()
-        return len(rows)
+        return inserted

@@ -19,7 +19,7 @@ import peewee
 from sciplane import database, is_postgres, utcnow, write_transaction
 
 from ..errors import CondError
-from ..models import GlobalTag, GTStatus, PayloadIOV, PayloadList, State
+from ..models import GlobalTag, PayloadIOV, PayloadList, State
 
 log = logging.getLogger("sciplane.conditions")
 T = TypeVar("T")
@@ -109,21 +109,27 @@ class Validator:
     status: str | None = None
 
 
+# Validators are read on every request, before anything else: plain SQL,
+# not rebuilt by the query builder each time.
+_DB_VALIDATOR = "SELECT version, changed_at FROM cond_state WHERE id = 1"
+_GT_VALIDATOR = ("SELECT g.id, g.change_counter, g.changed_at, s.name FROM cond_global_tag AS g "
+                 "JOIN cond_gt_status AS s ON s.id = g.status_id WHERE g.{key} = {param}")
+_to_datetime = State.changed_at.python_value  # SQLite returns timestamps as text
+
+
 def database_validator() -> Validator:
-    version, changed_at = State.select(State.version, State.changed_at).where(State.id == 1).tuples().get()
-    return Validator(f"db-{version}", version, changed_at)
+    version, changed_at = database.execute_sql(_DB_VALIDATOR).fetchone()
+    return Validator(f"db-{version}", version, _to_datetime(changed_at))
 
 
 def global_tag_validator(name: str | None = None, gt_id: int | None = None) -> Validator | None:
     """The GT's validator by name or id (one unique-index lookup), or None when it does not exist."""
-    query = (GlobalTag.select(GlobalTag.id, GlobalTag.change_counter, GlobalTag.changed_at, GTStatus.name)
-             .join(GTStatus))
-    query = query.where(GlobalTag.name == name) if name is not None else query.where(GlobalTag.id == gt_id)
-    row = query.tuples().first()
+    key, value = ("name", name) if name is not None else ("id", gt_id)
+    row = database.execute_sql(_GT_VALIDATOR.format(key=key, param=database.param), (value,)).fetchone()
     if row is None:
         return None
     gt_id, counter, changed_at, status = row
-    return Validator(f"gt-{gt_id}-{counter}", counter, changed_at, gt_id, status)
+    return Validator(f"gt-{gt_id}-{counter}", counter, _to_datetime(changed_at), gt_id, status)
 
 
 def allocate_list_id() -> int:
