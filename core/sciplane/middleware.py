@@ -100,6 +100,14 @@ class LimitedStream:
         return iter(self.readline, b"")
 
 
+def _serves(resource, method: str, suffix: str | None) -> bool:
+    """Whether ``resource`` has a responder for ``method`` (HEAD is served by GET)."""
+    tail = f"_{suffix}" if suffix else ""
+    if hasattr(resource, f"on_{method.lower()}{tail}"):
+        return True
+    return method == "HEAD" and hasattr(resource, f"on_get{tail}")
+
+
 class CoreMiddleware:
     def __init__(self, ctx):
         self.ctx = ctx
@@ -134,6 +142,8 @@ class CoreMiddleware:
         if method == "OPTIONS" or route.is_public(method):
             req.context._identity = ANONYMOUS
             return
+        if not _serves(resource, method, route.suffix):
+            return  # Falcon answers 405 next: the method is checked before credentials
         if route.needs_identity(method) and not req.identity.authenticated:
             raise AuthenticationRequired("missing")
         action = route.actions.get(method) or (route.actions.get("GET") if method == "HEAD" else None)

@@ -192,6 +192,11 @@ def test_any_false_vetoes(make_app):
     assert ctx.authorizer.allowed(root, "guarded.write", "frozen") is False
     with pytest.raises(KeyError, match="not registered"):
         ctx.authorizer.allowed(root, "guarded.delete")
+    from sciplane import ANONYMOUS, AuthenticationRequired, PermissionDenied
+    with pytest.raises(AuthenticationRequired):
+        ctx.authorizer.check(ANONYMOUS, "guarded.write", "frozen")
+    with pytest.raises(PermissionDenied):  # a dialect that treats every denial as a veto
+        ctx.authorizer.check(ANONYMOUS, "guarded.write", "frozen", challenge=False)
 
 
 def test_visibility_filters_are_or_ed_sql(make_app):

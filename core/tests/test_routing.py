@@ -143,7 +143,7 @@ def test_require_identity(make_app):
         @hookimpl
         def register_endpoint_groups(self):
             return [EndpointGroup("w", "/w", [Route("/x", Echo(), public=frozenset({"GET"}),
-                                                    require_identity=frozenset({"POST"}))],
+                                                    require_identity=frozenset({"POST", "DELETE"}))],
                                   error_renderer=detail_renderer)]
 
     app = make_app(extra_plugins=[Writes()])
@@ -151,6 +151,8 @@ def test_require_identity(make_app):
     assert client.simulate_get("/w/x").status_code == 200
     assert client.simulate_post("/w/x").json == {"detail": "Authentication credentials were not provided.",
                                                  "code": "unauthorized"}
+    # The method is checked before credentials: an unserved method is 405, not an auth failure.
+    assert client.simulate_delete("/w/x").json["code"] == "method_not_allowed"
     with app.sciplane.database.connection_context():
         key, _ = app.sciplane.accounts.create_token(app.sciplane.accounts.create_user("w"))
     assert client.simulate_post("/w/x", headers={"Authorization": f"Token {key}"}).json == {"posted": True}

@@ -66,7 +66,7 @@ class Authorizer:
             return False
         return True in answers
 
-    def check_each(self, identity: Identity, action: str, resources: Iterable[Any]) -> None:
+    def check_each(self, identity: Identity, action: str, resources: Iterable[Any], *, challenge: bool = True) -> None:
         """:meth:`check` for many resources; one check when no rule looks at the resource.
 
         An implementation of ``permission_allowed`` that does not accept the
@@ -75,16 +75,20 @@ class Authorizer:
         """
         if any("resource" in impl.argnames for impl in self._hook.permission_allowed.get_hookimpls()):
             for resource in resources:
-                self.check(identity, action, resource)
+                self.check(identity, action, resource, challenge=challenge)
         else:
             for resource in resources:
-                self.check(identity, action, resource)
+                self.check(identity, action, resource, challenge=challenge)
                 break
 
-    def check(self, identity: Identity, action: str, resource: Any = None) -> None:
-        """Raise 401 for an anonymous caller who is denied, 403 for an identified one."""
+    def check(self, identity: Identity, action: str, resource: Any = None, *, challenge: bool = True) -> None:
+        """Raise 401 for an anonymous caller who is denied, 403 for an identified one.
+
+        ``challenge=False``: always 403, for dialects that settle
+        authentication per route and treat a denial as a veto.
+        """
         if not self.allowed(identity, action, resource):
-            if not identity.authenticated:
+            if challenge and not identity.authenticated:
                 raise AuthenticationRequired("missing", action=action)
             raise PermissionDenied(action=action)
 

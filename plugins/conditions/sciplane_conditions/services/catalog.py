@@ -66,6 +66,8 @@ class Catalog:
     # -- statuses and types -------------------------------------------------
     @state.write
     def create_status(self, identity, name: str) -> GTStatus:
+        if GTStatus.select().where(GTStatus.name == name).exists():
+            raise exists_error("global tag status")
         self.authz.check(identity, "conditions.catalog.write", {"type": "gt_status", "name": name})
         try:
             with database.atomic():
@@ -77,6 +79,8 @@ class Catalog:
 
     @state.write
     def create_type(self, identity, name: str) -> PayloadType:
+        if PayloadType.select().where(PayloadType.name == name).exists():
+            raise exists_error("payload type")
         self.authz.check(identity, "conditions.catalog.write", {"type": "payload_type", "name": name})
         try:
             with database.atomic():
