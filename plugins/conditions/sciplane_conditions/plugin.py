@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sciplane import Action, EndpointGroup, StartupError, hookimpl
+from sciplane.db import ReplicaSet, connect
 
 from . import errors, routes
 from .models import MODELS
@@ -51,11 +52,24 @@ def register_actions():
 def register_endpoint_groups(ctx):
     settings = ctx.plugin_settings(NAME)
     services = for_app(ctx, settings)
-    context = Context(ctx, settings, services.catalog, services.iovs, ResponseCache(settings.response_cache_entries))
+    context = Context(ctx, settings, services.catalog, services.iovs, ResponseCache(settings.response_cache_entries),
+                      read_replicas(ctx, settings))
     return [EndpointGroup("conditions", settings.mount, routes.build(context), append_slash=True,
                           error_renderer=errors.render, max_body_bytes=settings.max_body_bytes,
                           auth_schemes=("Bearer",),
                           description="Conditions database (Nopayloaddb-compatible)")]
+
+
+def read_replicas(ctx, settings) -> ReplicaSet:
+    """The plugin's ``read_replica_urls``, else the core's ``[database] read_replicas``."""
+    if not settings.read_replica_urls:
+        return ctx.replicas
+    options = ctx.settings.database
+    replicas = [connect(url, pool_size=options.pool_size, pool_timeout=options.pool_timeout,
+                        stale_timeout=options.stale_timeout) for url in settings.read_replica_urls]
+    for replica in replicas:
+        ctx.pm.hook.prepare_database(database=replica, ctx=ctx)
+    return ReplicaSet(ctx.database, replicas)
 
 
 @hookimpl(trylast=True)

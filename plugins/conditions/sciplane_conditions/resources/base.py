@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sciplane import cache_control, conditional, strong_etag
+from sciplane import cache_control, conditional, database, strong_etag
 from sciplane.media import dumps
 
 from ..points import MAX, MIN
@@ -19,17 +20,32 @@ JSON = "application/json"
 class Context:
     """Configuration and services shared by the resources of one app."""
 
-    def __init__(self, app_ctx, settings, catalog, iovs, cache):
+    def __init__(self, app_ctx, settings, catalog, iovs, cache, replicas):
         self.app = app_ctx
         self.settings = settings
         self.catalog = catalog
         self.iovs = iovs
         self.cache = cache
+        self.replicas = replicas
         # Settings that change the bytes of responses are part of every ETag.
-        from .. import __name__ as package
-        version = app_ctx.plugin("conditions").version if app_ctx.plugin("conditions") else "0"
-        token = f"{package}:{version}:{settings.payloadiovs_revision}:{settings.serve_orm_routes}"
+        plugin = app_ctx.plugin("conditions")
+        token = (f"{__package__}:{plugin.version if plugin else '0'}:{settings.payloadiovs_revision}:"
+                 f"{settings.serve_orm_routes}")
         self.cfg = hashlib.blake2b(token.encode(), digest_size=4).hexdigest()
+
+    @contextlib.contextmanager
+    def reading(self):
+        """A database for a resolution: a random read replica if there are any, else the primary.
+
+        The validator and the rows are read on the same connection, so the
+        ETag and the body agree even when replicas lag behind each other.
+        """
+        db = self.replicas.pick()
+        if db is self.replicas.primary:
+            yield database
+            return
+        with db.connection_context():
+            yield db
 
 
 class Resource:

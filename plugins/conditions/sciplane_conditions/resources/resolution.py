@@ -69,21 +69,21 @@ class Resolve(Resource):
     def on_get(self, req, resp):
         """For every list of the GT, the IOV with the greatest start at or before the point."""
         query = Query(req, self.param, self.settings.payloadiovs_revision)
-        validator = state.global_tag_validator(name=query.gt_name)
-        if validator is None:
-            # An unknown GT answers [], validated by the database version.
-            if self.not_modified(req, resp, state.database_validator()):
+        with self.c.reading() as db:
+            validator = state.global_tag_validator(name=query.gt_name, db=db)
+            if validator is None:
+                # An unknown GT answers [], validated by the database version.
+                if not self.not_modified(req, resp, state.database_validator(db)):
+                    self.send_bytes(resp, b"[]")
                 return
-            self.send_bytes(resp, b"[]")
-            return
-        if self.not_modified(req, resp, validator):
-            return
-        key = (validator.gt_id, validator.counter, self.c.cfg, query.key())
-        body = self.c.cache.get(key)
-        if body is None:
-            rows = resolution.resolve(validator.gt_id, query.major, query.minor, query.payload_type)
-            body = dumps(self.shape(rows, query))
-            self.c.cache.put(key, body)
+            if self.not_modified(req, resp, validator):
+                return
+            key = (validator.gt_id, validator.counter, self.c.cfg, query.key())
+            body = self.c.cache.get(key)
+            if body is None:
+                rows = resolution.resolve(validator.gt_id, query.major, query.minor, query.payload_type, db=db)
+                body = dumps(self.shape(rows, query))
+                self.c.cache.put(key, body)
         self.send_bytes(resp, body)
 
     @staticmethod
@@ -101,15 +101,15 @@ class ResolveObjects(Resource):
     def on_get(self, req, resp):
         """The IOVs ``payloadiovs/`` selects, as full IOV objects."""
         query = Query(req, self.param, False)
-        validator = state.global_tag_validator(name=query.gt_name)
-        if validator is None:
-            if self.not_modified(req, resp, state.database_validator()):
+        with self.c.reading() as db:
+            validator = state.global_tag_validator(name=query.gt_name, db=db)
+            if validator is None:
+                if not self.not_modified(req, resp, state.database_validator(db)):
+                    self.send_bytes(resp, b"[]")
                 return
-            self.send_bytes(resp, b"[]")
-            return
-        if self.not_modified(req, resp, validator):
-            return
-        rows = resolution.resolve(validator.gt_id, query.major, query.minor, query.payload_type,
-                                  columns=resolution.PIOV_COLUMNS)
+            if self.not_modified(req, resp, validator):
+                return
+            rows = resolution.resolve(validator.gt_id, query.major, query.minor, query.payload_type,
+                                      columns=resolution.PIOV_COLUMNS, db=db)
         # Raw SQL: SQLite hands timestamps back as text.
         self.send_bytes(resp, dumps([render.piov_tuple((*row[:8], _to_datetime(row[8]))) for row in rows]))

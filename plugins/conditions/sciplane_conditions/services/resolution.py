@@ -54,10 +54,10 @@ def statement(columns: str = ROW_COLUMNS, with_type: bool = False) -> str:
 
 
 def resolve(gt_id: int, major: int, minor: int, payload_type: str | None = None,
-            columns: str = ROW_COLUMNS) -> list[tuple]:
-    """The resolution rows of a GT at ``(major, minor)``, ordered by type name."""
+            columns: str = ROW_COLUMNS, db=database) -> list[tuple]:
+    """The resolution rows of a GT at ``(major, minor)``, ordered by type name (on ``db``: a replica or the primary)."""
     params: tuple = (major, minor, gt_id) + ((payload_type,) if payload_type is not None else ())
-    return database.execute_sql(statement(columns, payload_type is not None), params).fetchall()
+    return db.execute_sql(statement(columns, payload_type is not None), params).fetchall()
 
 
 class ResponseCache:

@@ -117,15 +117,15 @@ _GT_VALIDATOR = ("SELECT g.id, g.change_counter, g.changed_at, s.name FROM cond_
 _to_datetime = State.changed_at.python_value  # SQLite returns timestamps as text
 
 
-def database_validator() -> Validator:
-    version, changed_at = database.execute_sql(_DB_VALIDATOR).fetchone()
+def database_validator(db=database) -> Validator:
+    version, changed_at = db.execute_sql(_DB_VALIDATOR).fetchone()
     return Validator(f"db-{version}", version, _to_datetime(changed_at))
 
 
-def global_tag_validator(name: str | None = None, gt_id: int | None = None) -> Validator | None:
+def global_tag_validator(name: str | None = None, gt_id: int | None = None, db=database) -> Validator | None:
     """The GT's validator by name or id (one unique-index lookup), or None when it does not exist."""
     key, value = ("name", name) if name is not None else ("id", gt_id)
-    row = database.execute_sql(_GT_VALIDATOR.format(key=key, param=database.param), (value,)).fetchone()
+    row = db.execute_sql(_GT_VALIDATOR.format(key=key, param=db.param), (value,)).fetchone()
     if row is None:
         return None
     gt_id, counter, changed_at, status = row
