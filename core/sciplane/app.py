@@ -221,7 +221,7 @@ def _build_falcon(ctx: AppContext) -> falcon.App:
     handler = _error_handler(ctx)
     app.add_error_handler(Exception, handler)
     app.add_error_handler(falcon.HTTPError, handler)
-    ctx.routes.mount_on(app)
+    ctx.routes.mount_on(app, ctx.router)
     from .endpoints.docs import DOCS_STATIC, static_path
     app.add_static_route(DOCS_STATIC, str(static_path()))
     return app

@@ -16,7 +16,7 @@ import falcon
 
 from .auth.identity import ANONYMOUS, Identity
 from .db import close_connection
-from .errors import AuthenticationRequired, PayloadTooLarge
+from .errors import AuthenticationRequired, NotFound, PayloadTooLarge
 
 access_log = logging.getLogger("sciplane.access")
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
@@ -123,6 +123,8 @@ class CoreMiddleware:
         req.context.started = time.perf_counter()
         incoming = req.get_header(self.id_header)
         req.context.request_id = incoming if incoming and _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex[:16]
+        if "\x00" in req.path:
+            raise NotFound()  # no route (and no stored name) contains NUL
         path, scope = self.routes.normalize(req.path)
         if path != req.path:
             req.path = path

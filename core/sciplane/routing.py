@@ -34,6 +34,10 @@ class Route:
     invalid token on them is not an error).  ``True`` means every method.
     ``require_identity``: methods that need an identified caller (401 with
     reason ``missing`` otherwise) without any particular permission.
+    ``constraints``: regular expressions a field's raw value must match
+    entirely; otherwise the path is unknown (404), as if no route matched.
+    Useful where Falcon needs one field name at a position shared with
+    sibling routes (``/things/{key}`` for ids beside ``/things/{key}/delete``).
     ``actions``: permission action checked by the core before the responder,
     per method; an anonymous caller who is denied gets 401, an identified
     one 403.  ``openapi``: operation objects per lower-case method, merged
@@ -46,6 +50,7 @@ class Route:
     name: str | None = None
     public: bool | frozenset[str] = False
     require_identity: bool | frozenset[str] = False
+    constraints: Mapping[str, str] = field(default_factory=dict)
     actions: Mapping[str, str] = field(default_factory=dict)
     suffix: str | None = None
     tags: tuple[str, ...] = ()
@@ -145,6 +150,25 @@ class Router(CompiledRouter):
         super().__init__()
         self.options.converters["uint"] = DigitsConverter
         self.options.converters["sint"] = SignedDigitsConverter
+        self._constraints: dict[str, dict[str, re.Pattern]] = {}
+
+    def constrain(self, template: str, constraints: Mapping[str, str]) -> None:
+        self._constraints[template] = {name: re.compile(pattern) for name, pattern in constraints.items()}
+
+    def find(self, uri: str, req=None):
+        """Falcon's match, minus fields that are empty or break their route's constraints."""
+        found = super().find(uri, req)
+        if found is None:
+            return None
+        _, _, params, template = found
+        for value in params.values():
+            if value == "":  # an empty segment names nothing
+                return None
+        for name, pattern in self._constraints.get(template, {}).items():
+            value = params.get(name)
+            if isinstance(value, str) and not pattern.fullmatch(value):
+                return None
+        return found
 
     def map_http_methods(self, resource: object, **kwargs: Any):
         method_map = super().map_http_methods(resource, **kwargs)
@@ -222,10 +246,12 @@ class RouteTable:
         self._scopes = sorted(((prefix, g) for g in self.groups for prefix in g.scope_prefixes() if prefix != "/"),
                               key=lambda item: -len(item[0]))
 
-    def mount_on(self, app: falcon.App) -> None:
+    def mount_on(self, app: falcon.App, router: Router) -> None:
         for template, (_, route) in self.by_template.items():
             kwargs = {"suffix": route.suffix} if route.suffix else {}
             app.add_route(template, route.resource, **kwargs)
+            if route.constraints:
+                router.constrain(template, route.constraints)
 
     def scope(self, path: str) -> EndpointGroup | None:
         """The group whose scope contains ``path`` (longest prefix wins)."""

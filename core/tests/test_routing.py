@@ -29,7 +29,10 @@ class Mounts:
         return [
             EndpointGroup("strict", "/strict", [Route("/items", echo), Route("/query/", echo),
                                                 Route("/items/{item_id:int}", echo),
-                                                Route("/digits/{n:uint}", echo), Route("/signed/{n:sint}", echo)],
+                                                Route("/digits/{n:uint}", echo), Route("/signed/{n:sint}", echo),
+                                                Route("/keys/{key}", echo, constraints={"key": "[0-9]+"}),
+                                                Route("/keys/{key}/delete", echo), Route("/names/{name}", echo),
+                                                Route("/keys/query/", echo)],
                           append_slash=True, error_renderer=detail_renderer),
             EndpointGroup("tolerant", "/tolerant", [Route("/items/", echo), Route("/items/{item_id:int}", echo),
                                                     Route("/items/by_name", echo)],
@@ -168,3 +171,14 @@ def test_digit_converters(client, path, found):
         assert resp.status_code == 404
     else:
         assert resp.json["params"] == {"n": found}
+
+
+def test_constraints_and_empty_segments(client):
+    from sciplane.testing import call_wsgi
+    assert client.simulate_get("/strict/keys/12").json["params"] == {"key": "12"}
+    assert client.simulate_get("/strict/keys/abc/delete").json["params"] == {"key": "abc"}
+    for method in ("GET", "POST", "DELETE"):  # unknown path, not a 405 from the item route
+        assert client.simulate_request(method, "/strict/keys/abc").status_code == 404
+    assert client.simulate_get("/strict/names/").status_code == 404  # an empty segment names nothing
+    redirect = call_wsgi(client.app, "GET", "/strict/keys/query", query_string="a=1")
+    assert redirect.status_code == 301 and redirect.headers["location"] == "/strict/keys/query/?a=1"

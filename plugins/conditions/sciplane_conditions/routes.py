@@ -19,7 +19,8 @@ def build(c: Context) -> list[Route]:
     identified = (READS if s.read_auth else frozenset()) | (WRITES if s.write_auth else frozenset())
     documented = operations(s)
 
-    def pair(legacy: str | None, alias: str | None, resource, name: str) -> list[Route]:
+    def pair(legacy: str | None, alias: str | None, resource, name: str,
+             alias_constraints: dict[str, str] | None = None) -> list[Route]:
         # Every route declares its operations: a route without them is a bug here.
         openapi = documented[name]
         out = []
@@ -27,7 +28,8 @@ def build(c: Context) -> list[Route]:
             if path is not None:
                 out.append(Route("/" + path, resource, name=f"{name}{'-alias' if path == alias else ''}",
                                  public=public, require_identity=identified, tags=("conditions",),
-                                 openapi=openapi, alias_of="/" + legacy if legacy and path == alias else None))
+                                 openapi=openapi, alias_of="/" + legacy if legacy and path == alias else None,
+                                 constraints=(alias_constraints or {}) if path == alias else {}))
         return out
 
     gt_item = catalog.GlobalTagItem(c)
@@ -50,13 +52,15 @@ def build(c: Context) -> list[Route]:
         *pair("deletePayloadType/{name}", "payload-types/{name}/delete", catalog.DeletePayloadType(c),
               "delete-payload-type"),
         *pair("pl", "payload-lists", catalog.PayloadLists(c), "payload-lists"),
-        *pair("pl/{pk:uint}", "payload-lists/{name}", list_item, "payload-list"),
+        # The aliases share their field with sibling routes (Falcon needs one name per position),
+        # so the id's digits are a routing constraint there.
+        *pair("pl/{pk:uint}", "payload-lists/{name}", list_item, "payload-list", {"name": "[0-9]+"}),
         *pair(None, "payload-lists/by-name/{name}", catalog.PayloadListByName(c), "payload-list-by-name"),
         *pair("pl_attach", "payload-lists/attach", catalog.AttachList(c), "attach-list"),
         *pair("deletePayloadList/{name}", "payload-lists/{name}/delete", catalog.DeletePayloadList(c),
               "delete-payload-list"),
         *pair("piov", "payload-iovs", iovs.PayloadIOVs(c), "payload-iovs"),
-        *pair("piov/{pk:uint}", "payload-iovs/{gt}", iov_item, "payload-iov"),
+        *pair("piov/{pk:uint}", "payload-iovs/{gt}", iov_item, "payload-iov", {"gt": "[0-9]+"}),
         *pair("bulk_piov", "payload-iovs/bulk", iovs.BulkIOVs(c), "bulk"),
         *pair("piov_attach", "payload-iovs/attach", iovs.AttachIOV(c), "attach-iov"),
         *pair("deletePayloadIOV/{gt}/{payload_type}/{major:sint}/{minor:sint}",

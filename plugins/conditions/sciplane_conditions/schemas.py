@@ -22,6 +22,7 @@ NULL = "This field may not be null."
 BLANK = "This field may not be blank."
 NOT_STRING = "Not a valid string."
 NOT_INTEGER = "A valid integer is required."
+NUL = "Null characters are not allowed."
 _INT_RE = re.compile(r"^-?[0-9]+$")
 
 
@@ -34,6 +35,8 @@ def clean_string(value: Any, *, max_length: int = 255, allow_null: bool = False,
         raise ValidationError(NULL)
     if not isinstance(value, str):
         raise ValidationError(NOT_STRING)
+    if "\x00" in value:  # PostgreSQL cannot store it; DRF refuses it too
+        raise ValidationError(NUL)
     value = value.strip()
     if not value and not allow_blank:
         raise ValidationError(BLANK)
@@ -52,6 +55,8 @@ def clean_lookup(value: Any) -> str:
         raise ValidationError(NOT_STRING)
     if not value:
         raise ValidationError(BLANK)
+    if "\x00" in value:
+        raise ValidationError(NUL)
     return value
 
 
@@ -68,6 +73,11 @@ def clean_int(value: Any, *, allow_null: bool = False, minimum: int = MIN) -> in
     elif isinstance(value, float):
         if not value.is_integer():
             raise ValidationError(NOT_INTEGER)
+        if not MIN < value < MAX:
+            # Beyond 64 bits the JSON decoder hands integers over as floats
+            # (-2**63 - 1 arrives as exactly -2.0**63): out of range either way.
+            raise ValidationError(f"Ensure this value is less than or equal to {MAX}." if value > 0 else
+                                  f"Ensure this value is greater than or equal to {minimum}.")
         number = int(value)
     elif isinstance(value, str) and _INT_RE.match(value.strip()):
         number = int(value.strip())

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sciplane_conditions.testing import Api
 
 from sciplane.testing import RawClient
+from sciplane_conditions.testing import Api
 
 
 @pytest.fixture

@@ -48,9 +48,14 @@ class Browsable(Resource):
         page_size = min(max(page_size, 1), self.settings.browse_max_page_size)
         spec = reads.browse_specs()[self.kind]
         filters = {name: self.param(req, name) for name in spec.filters if self.param(req, name) is not None}
-        result = reads.browse(spec, page=page, page_size=page_size, search=self.param(req, "search") or None,
-                              filters=filters, sort=self.param(req, "sort"),
-                              descending=(self.param(req, "order") or "").lower() == "desc")
+        search = self.param(req, "search") or None
+        if any("\x00" in text for text in (search or "", *filters.values())):
+            # No stored name contains NUL (PostgreSQL cannot even compare it): nothing matches.
+            result = reads.Page(0, page, page_size, [])
+        else:
+            result = reads.browse(spec, page=page, page_size=page_size, search=search, filters=filters,
+                                  sort=self.param(req, "sort"),
+                                  descending=(self.param(req, "order") or "").lower() == "desc")
         rows = [{("inserted" if key == "created" and self.kind == "payload_iovs" else key):
                  render.timestamp(value) if key in ("created", "updated", "inserted") else value
                  for key, value in row.items()} for row in result.rows]

@@ -9,7 +9,7 @@ from sciplane.media import dumps
 from .. import render
 from ..errors import FieldErrors
 from ..models import PayloadIOV
-from ..schemas import REQUIRED, clean_int
+from ..schemas import NUL, REQUIRED, clean_int
 from ..services import resolution, state
 from .base import Resource
 
@@ -32,9 +32,13 @@ class Query:
             errors["gtName"] = [REQUIRED]
         elif not self.gt_name:
             errors["gtName"] = ["This field may not be blank."]
+        elif "\x00" in self.gt_name:
+            errors["gtName"] = [NUL]
         self.major = self._integer(param(req, "majorIOV"), "majorIOV", errors)
         self.minor = self._integer(param(req, "minorIOV"), "minorIOV", errors)
         self.payload_type = param(req, "payloadType") or None
+        if self.payload_type and "\x00" in self.payload_type:
+            errors["payloadType"] = [NUL]
         self.as_dict = param(req, "shape") == "dict"
         revision = param(req, "revision")
         if revision is None:

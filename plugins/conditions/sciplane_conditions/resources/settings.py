@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import time
 
-from marshmallow import ValidationError
-
 from ..errors import FieldErrors, not_found
-from ..schemas import clean_int
+from ..schemas import NOT_INTEGER
 from ..services import state
 from .base import Resource
+
+DIGITS = re.compile(r"-?[0-9]+")
 
 
 class Setting(Resource):
@@ -29,10 +30,11 @@ class Timeout(Resource):
         raw = self.param(req, "seconds")
         if raw is not None:
             limit = self.settings.timeout_max_seconds
-            try:
-                seconds = clean_int(raw, minimum=0)
-            except ValidationError as exc:
-                raise FieldErrors({"seconds": exc.messages}) from None
+            if not DIGITS.fullmatch(raw.strip()):
+                raise FieldErrors({"seconds": [NOT_INTEGER]})
+            seconds = int(raw)
+            if seconds < 0:
+                raise FieldErrors({"seconds": ["Ensure this value is greater than or equal to 0."]})
             if seconds > limit:
                 raise FieldErrors({"seconds": [f"Ensure this value is less than or equal to {limit}."]})
         time.sleep(seconds)
