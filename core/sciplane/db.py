@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 import random
 import re
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,32 @@ def connect(url: str, *, pool_size: int = 8, pool_timeout: int = 10, stale_timeo
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+_prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # connection -> names prepared on it
+
+
+def execute_prepared(name: str, sql: str, params: tuple = (),
+                     db: peewee.Database | peewee.DatabaseProxy | None = None):
+    """Run a hot statement without re-planning it on every call; returns the cursor.
+
+    ``sql`` uses ``%s`` placeholders.  On PostgreSQL the statement is
+    prepared once per connection (``PREPARE``/``EXECUTE``), which saves the
+    parse and plan of every request; SQLite caches compiled statements by
+    itself.  ``name`` must be unique per statement text.
+    """
+    db = db or database
+    target = db.obj if isinstance(db, peewee.DatabaseProxy) else db
+    if not isinstance(target, peewee.PostgresqlDatabase):
+        return target.execute_sql(sql.replace("%s", "?"), params)
+    connection = target.connection()
+    names = _prepared.setdefault(connection, set())
+    if name not in names:
+        count = iter(range(1, sql.count("%s") + 1))
+        target.execute_sql(f"PREPARE {name} AS " + re.sub(r"%s", lambda _: f"${next(count)}", sql))
+        names.add(name)
+    marks = ", ".join(["%s"] * len(params))
+    return target.execute_sql(f"EXECUTE {name}({marks})" if params else f"EXECUTE {name}", params)
 
 
 def _copy_text(value: Any) -> str:

@@ -19,8 +19,10 @@ class StatementCounter(logging.Handler):
         self.statements: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.name == "peewee":  # not peewee.pool's connection bookkeeping
-            self.statements.append(record.msg[0] if isinstance(record.msg, tuple) else str(record.msg))
+        sql = record.msg[0] if isinstance(record.msg, tuple) else str(record.msg)
+        # Not peewee.pool's bookkeeping, nor a statement prepared once per connection.
+        if record.name == "peewee" and not sql.startswith("PREPARE "):
+            self.statements.append(sql)
 
 
 @contextlib.contextmanager
@@ -82,6 +84,7 @@ def test_bulk_statements_do_not_grow_with_items(base):
 
 def explain(sql: str, params: tuple) -> str:
     prefix = "EXPLAIN " if is_postgres() else "EXPLAIN QUERY PLAN "
+    sql = sql if is_postgres() else sql.replace("%s", "?")
     return "\n".join(" ".join(map(str, row)) for row in database.execute_sql(prefix + sql, params).fetchall())
 
 

@@ -11,6 +11,7 @@ from collections import OrderedDict
 from threading import Lock
 
 from sciplane import database, is_postgres
+from sciplane.db import execute_prepared
 
 ROW_COLUMNS = ("t.name, v.payload_url, v.checksum, v.size, v.major_iov, v.minor_iov, v.major_iov_end, "
                "v.minor_iov_end, v.extra")
@@ -39,25 +40,27 @@ FROM cond_payload_list AS l
 JOIN cond_payload_type AS t ON t.id = l.payload_type_id
 JOIN cond_payload_iov AS v ON v.id = (
     SELECT i.id FROM cond_payload_iov AS i
-    WHERE i.payload_list_id = l.id AND (i.major_iov, i.minor_iov) <= (?, ?)
+    WHERE i.payload_list_id = l.id AND (i.major_iov, i.minor_iov) <= (%s, %s)
     ORDER BY i.major_iov DESC, i.minor_iov DESC, i.id DESC
     LIMIT 1)
-WHERE l.global_tag_id = ?{type_filter}
+WHERE l.global_tag_id = %s{type_filter}
 ORDER BY t.name
 """
 
 
 def statement(columns: str = ROW_COLUMNS, with_type: bool = False) -> str:
-    if is_postgres():
-        return _POSTGRES.format(columns=columns, type_filter=" AND t.name = %s" if with_type else "")
-    return _SQLITE.format(columns=columns, type_filter=" AND t.name = ?" if with_type else "")
+    """The resolution statement for the current engine (``%s`` placeholders)."""
+    template = _POSTGRES if is_postgres() else _SQLITE
+    return template.format(columns=columns, type_filter=" AND t.name = %s" if with_type else "")
 
 
 def resolve(gt_id: int, major: int, minor: int, payload_type: str | None = None,
             columns: str = ROW_COLUMNS, db=database) -> list[tuple]:
     """The resolution rows of a GT at ``(major, minor)``, ordered by type name (on ``db``: a replica or the primary)."""
-    params: tuple = (major, minor, gt_id) + ((payload_type,) if payload_type is not None else ())
-    return db.execute_sql(statement(columns, payload_type is not None), params).fetchall()
+    with_type = payload_type is not None
+    params: tuple = (major, minor, gt_id) + ((payload_type,) if with_type else ())
+    name = f"cond_resolve_{'rows' if columns is ROW_COLUMNS else 'objects'}{'_typed' if with_type else ''}"
+    return execute_prepared(name, statement(columns, with_type), params, db=db).fetchall()
 
 
 class ResponseCache:

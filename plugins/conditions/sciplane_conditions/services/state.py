@@ -17,6 +17,7 @@ from typing import TypeVar
 import peewee
 
 from sciplane import database, is_postgres, utcnow, write_transaction
+from sciplane.db import execute_prepared
 
 from ..errors import CondError
 from ..models import GlobalTag, PayloadIOV, PayloadList, State
@@ -113,19 +114,19 @@ class Validator:
 # not rebuilt by the query builder each time.
 _DB_VALIDATOR = "SELECT version, changed_at FROM cond_state WHERE id = 1"
 _GT_VALIDATOR = ("SELECT g.id, g.change_counter, g.changed_at, s.name FROM cond_global_tag AS g "
-                 "JOIN cond_gt_status AS s ON s.id = g.status_id WHERE g.{key} = {param}")
+                 "JOIN cond_gt_status AS s ON s.id = g.status_id WHERE g.{key} = %s")
 _to_datetime = State.changed_at.python_value  # SQLite returns timestamps as text
 
 
 def database_validator(db=database) -> Validator:
-    version, changed_at = db.execute_sql(_DB_VALIDATOR).fetchone()
+    version, changed_at = execute_prepared("cond_db_validator", _DB_VALIDATOR, db=db).fetchone()
     return Validator(f"db-{version}", version, _to_datetime(changed_at))
 
 
 def global_tag_validator(name: str | None = None, gt_id: int | None = None, db=database) -> Validator | None:
     """The GT's validator by name or id (one unique-index lookup), or None when it does not exist."""
     key, value = ("name", name) if name is not None else ("id", gt_id)
-    row = db.execute_sql(_GT_VALIDATOR.format(key=key, param=db.param), (value,)).fetchone()
+    row = execute_prepared(f"cond_gt_validator_{key}", _GT_VALIDATOR.format(key=key), (value,), db=db).fetchone()
     if row is None:
         return None
     gt_id, counter, changed_at, status = row
