@@ -73,6 +73,8 @@ class Mode:
 
 def comb_iov(major: int, minor: int) -> str:
     """The reference's decimal rendering ``major + minor·10⁻¹⁹``, computed exactly with integers."""
+    if major >= 0 and minor >= 0:  # the common case: minor < 10**19 always fits the fraction
+        return f"{major}.{minor:019d}"
     value = major * 10**19 + minor
     sign = "-" if value < 0 else ""
     value = abs(value)

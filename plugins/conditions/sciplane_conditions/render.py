@@ -7,14 +7,20 @@ a serializer.  Timestamps are naive UTC with six fractional digits.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
+
+from sciplane.media import dumps
 
 from .models import GlobalTag, GTStatus, PayloadIOV, PayloadList
 from .points import comb_iov
 
 
-def timestamp(value: dt.datetime | None) -> str | None:
-    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%S.%f")
+def timestamp(value: dt.datetime | str | None) -> str | None:
+    """Naive UTC, six fractional digits; text already formatted by the database passes through."""
+    if value is None or type(value) is str:
+        return value
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
 def status(row: GTStatus) -> dict[str, Any]:
@@ -55,6 +61,29 @@ def piov_tuple(row: tuple) -> dict[str, Any]:
     return {"id": iov_id, "payload_url": url, "checksum": checksum, "major_iov": major, "minor_iov": minor,
             "comb_iov": comb_iov(major, minor), "major_iov_end": major_end, "minor_iov_end": minor_end,
             "payload_list": list_name, "inserted": timestamp(created)}
+
+
+_PLAIN = re.compile(r'[^"\\\x00-\x1f]*')
+
+
+def _json_string(text: str) -> str:
+    # Names, URLs and checksums rarely need escaping: embed those directly.
+    return f'"{text}"' if _PLAIN.fullmatch(text) else dumps(text).decode()
+
+
+def piov_json_chunk(rows: list[tuple], list_name: str) -> bytes:
+    """``<piov>`` objects of one list, comma-separated, for streamed views.
+
+    ``rows`` are ``(id, url, checksum, major, minor, major_end, minor_end, created text)``.  Written
+    with one format per row instead of a dict and an encoder call: the nested view of a large tag
+    renders hundreds of thousands of them.
+    """
+    name = _json_string(list_name)
+    return ",".join(
+        f'{{"id":{i},"payload_url":{_json_string(url)},"checksum":{_json_string(checksum)},'
+        f'"major_iov":{major},"minor_iov":{minor},"comb_iov":"{comb_iov(major, minor)}",'
+        f'"major_iov_end":{major_end},"minor_iov_end":{minor_end},"payload_list":{name},"inserted":"{created}"}}'
+        for i, url, checksum, major, minor, major_end, minor_end, created in rows).encode()
 
 
 def payload_list(row: PayloadList, gt_name: str | None, type_name: str) -> dict[str, Any]:

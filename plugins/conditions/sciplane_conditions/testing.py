@@ -103,3 +103,52 @@ class Api:
             self.payload_type(name)
         self.global_tag("GT1")
         self.global_tag("GT2")
+
+
+# -- assertions and views shared by the scenario tests ------------------------------------
+
+
+def expect(result: RawResult, status: int, body: Any = None) -> Any:
+    """Status, and (when given) the exact JSON body; every answer is JSON and errors are never cached."""
+    assert result.status_code == status, (result.status_code, result.content)
+    assert result.headers.get("content-type", "").startswith("application/json"), result.headers
+    if status >= 400:
+        assert result.headers.get("cache-control") == "no-store", result.headers
+    if body is not None:
+        assert result.json == body, result.content
+    return result.json
+
+
+def row(type_name: str, url: str, start, end=OPEN, checksum: str | None = None, size: int | None = None) -> list:
+    """One 8-column resolution row; the checksum defaults to ``mk``'s ``"c" + stem``."""
+    return [type_name, url, "c" + url.split(".")[0] if checksum is None else checksum, size, *start, *end]
+
+
+def attach_new(api: Api, list_name: str, url: str, start, end=None, **extra) -> int:
+    """``mk`` then ``att``, asserting 200; returns the IOV id."""
+    iov_id = api.mk(url, start, end, **extra)
+    api.ok(api.att(list_name, iov_id))
+    return iov_id
+
+
+def span(iov: dict) -> tuple:
+    return (iov["payload_url"], (iov["major_iov"], iov["minor_iov"]), (iov["major_iov_end"], iov["minor_iov_end"]))
+
+
+def members(api: Api, list_name: str) -> dict[int, tuple]:
+    """The IOVs attached to a list, ``{id: (url, start, end)}``, read through ``GET piov``."""
+    return {i["id"]: span(i) for i in api.ok(api.get("piov")).json if i["payload_list"] == list_name}
+
+
+def iov_count(api: Api, list_name: str) -> int:
+    return api.ok(api.get(f"payload-lists/by-name/{list_name}")).json["iov_count"]
+
+
+def gt_row(api: Api, name: str) -> dict:
+    """The GT's ``globalTags`` row."""
+    return next(g for g in api.ok(api.get("globalTags")).json if g["name"] == name)
+
+
+def gt_counts(api: Api, name: str) -> tuple[int, int]:
+    row_ = gt_row(api, name)
+    return row_["payload_lists_count"], row_["payload_iov_count"]

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from sciplane_conditions.testing import MAX, OPEN, Api
+from sciplane_conditions.testing import MAX, OPEN, Api, gt_counts
 
 
 def iov_total(api: Api) -> int:
     """Every IOV in the database, detached ones included."""
     return api.ok(api.get("payload-iovs", "page=1&page_size=1")).json["count"]
-
-
-def gt_counts(api: Api, name: str) -> tuple[int, int]:
-    row = next(g for g in api.ok(api.get("globalTags")).json if g["name"] == name)
-    return row["payload_lists_count"], row["payload_iov_count"]
 
 
 def item(payload_list: str, url: str, start: tuple[int, int], **extra) -> dict:

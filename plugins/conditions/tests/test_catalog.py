@@ -5,22 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from sciplane_conditions.testing import MAX, OPEN
+from sciplane_conditions.testing import MAX, OPEN, expect
 
 MIN = -9223372036854775808
 PIOV_KEYS = ["id", "payload_url", "checksum", "major_iov", "minor_iov", "comb_iov", "major_iov_end",
              "minor_iov_end", "payload_list", "inserted"]
-
-
-def expect(result, status: int, body=None):
-    """Status, and (when given) the exact JSON body; every answer here is JSON, errors are not cached."""
-    assert result.status_code == status, (result.status_code, result.content)
-    assert result.headers.get("content-type", "").startswith("application/json"), result.headers
-    if status >= 400:
-        assert result.headers.get("cache-control") == "no-store", result.headers
-    if body is not None:
-        assert result.json == body, result.content
-    return result.json
 
 
 def field_error(field: str, message: str, code: str = "validation_error") -> dict:

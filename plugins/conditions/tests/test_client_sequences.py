@@ -12,7 +12,7 @@ import hashlib
 
 import pytest
 
-from sciplane_conditions.testing import MAX, OPEN
+from sciplane_conditions.testing import MAX, OPEN, expect
 
 S, P, E = (100, 200), (300, 400), (500, 600)
 JSON_NULL = {"body": "null", "headers": {"Content-Type": "application/json"}}
@@ -20,17 +20,6 @@ JSON_NULL = {"body": "null", "headers": {"Content-Type": "application/json"}}
 
 def md5(text: str) -> str:
     return hashlib.md5(text.encode()).hexdigest()
-
-
-def expect(result, status: int, body=None):
-    """Status, and (when given) the exact JSON body; errors are JSON and never cached."""
-    assert result.status_code == status, (result.status_code, result.content)
-    assert result.headers.get("content-type", "").startswith("application/json"), result.headers
-    if status >= 400:
-        assert result.headers.get("cache-control") == "no-store", result.headers
-    if body is not None:
-        assert result.json == body, result.content
-    return result.json
 
 
 def client_insert(api, gt: str, payload_type: str, url: str, start, end=OPEN) -> dict:

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from sciplane_conditions.testing import OPEN, Api
+from sciplane_conditions.testing import OPEN, Api, gt_counts
 
 NO_MATCH = {"detail": "PayloadIOV with given parameters doesn't exist", "code": "payload_iov_not_found"}
-
-
-def gt_counts(api: Api, name: str) -> tuple[int, int]:
-    row = next(g for g in api.ok(api.get("globalTags")).json if g["name"] == name)
-    return row["payload_lists_count"], row["payload_iov_count"]
 
 
 def check(result, status: int, body: dict) -> None:

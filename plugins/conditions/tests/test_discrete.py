@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sciplane_conditions.testing import MAX, OPEN
+from sciplane_conditions.testing import MAX, OPEN, attach_new, members, row, span
 
 MIN = -MAX - 1
 
@@ -12,27 +12,6 @@ MIN = -MAX - 1
 @pytest.fixture
 def conditions_settings():
     return {"iov_mode": "discrete"}
-
-
-def row(type_name, url, start, end=OPEN, checksum=None, size=None):
-    """One 8-column resolution row; the checksum defaults to ``mk``'s ``"c" + stem``."""
-    return [type_name, url, "c" + url.split(".")[0] if checksum is None else checksum, size, *start, *end]
-
-
-def attach_new(api, list_name, url, start, end=None, **extra) -> int:
-    iov_id = api.mk(url, start, end, **extra)
-    result = api.att(list_name, iov_id)
-    assert result.status_code == 200, (result.status_code, result.content)
-    return iov_id
-
-
-def span(iov: dict) -> tuple:
-    return (iov["payload_url"], (iov["major_iov"], iov["minor_iov"]), (iov["major_iov_end"], iov["minor_iov_end"]))
-
-
-def members(api, list_name) -> dict[int, tuple]:
-    """The IOVs attached to a list, ``{id: (url, start, end)}``, read through ``GET piov``."""
-    return {i["id"]: span(i) for i in api.ok(api.get("piov")).json if i["payload_list"] == list_name}
 
 
 def test_95_range_rules(base):

@@ -11,7 +11,7 @@ import pytest
 
 import sciplane_conditions.render
 import sciplane_conditions.services.reads
-from sciplane_conditions.testing import MAX, OPEN
+from sciplane_conditions.testing import MAX, OPEN, expect
 
 MOUNT = "/api/cdb_rest"
 NOT_FOUND = {"detail": "Not found.", "code": "not_found"}
@@ -19,17 +19,6 @@ ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$")
 JSON_CT = {"Content-Type": "application/json"}
 # Headers that legitimately differ between two otherwise equal responses.
 VOLATILE = {"x-request-id", "date"}
-
-
-def expect(result, status: int, body=None):
-    """Status, and (when given) the exact JSON body; errors are JSON and never cached."""
-    assert result.status_code == status, (result.status_code, result.content)
-    assert result.headers.get("content-type", "").startswith("application/json"), result.headers
-    if status >= 400:
-        assert result.headers.get("cache-control") == "no-store", result.headers
-    if body is not None:
-        assert result.json == body, result.content
-    return result.json
 
 
 def expect_redirect(result, location: str) -> None:

@@ -4,18 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sciplane_conditions.testing import MAX, OPEN
-
-
-def row(type_name, url, start, end=OPEN, checksum=None, size=None):
-    """One 8-column resolution row; the checksum defaults to ``mk``'s ``"c" + stem``."""
-    return [type_name, url, "c" + url.split(".")[0] if checksum is None else checksum, size, *start, *end]
-
-
-def attach_new(api, list_name, url, start, end=None, **extra) -> int:
-    iov_id = api.mk(url, start, end, **extra)
-    api.ok(api.att(list_name, iov_id))
-    return iov_id
+from sciplane_conditions.testing import MAX, attach_new, row
 
 
 def trim_split(api) -> dict:

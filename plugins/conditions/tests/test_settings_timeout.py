@@ -9,18 +9,7 @@ import pytest
 
 import sciplane_conditions.resources.settings
 from sciplane import StartupError
-
-
-def expect(result, status: int, body=None):
-    """Status, and (when given) the exact JSON body; errors are JSON and never cached."""
-    assert result.status_code == status, (result.status_code, result.content)
-    assert result.headers.get("content-type", "").startswith("application/json"), result.headers
-    if status >= 400:
-        assert result.headers.get("cache-control") == "no-store", result.headers
-    if body is not None:
-        assert result.json == body, result.content
-    return result.json
-
+from sciplane_conditions.testing import expect
 
 # -- 93. Settings ----------------------------------------------------------------------------------
 

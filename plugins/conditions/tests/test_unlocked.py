@@ -4,35 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sciplane_conditions.testing import OPEN
-
-
-def row(type_name, url, start, end=OPEN, checksum=None, size=None):
-    """One 8-column resolution row; the checksum defaults to ``mk``'s ``"c" + stem``."""
-    return [type_name, url, "c" + url.split(".")[0] if checksum is None else checksum, size, *start, *end]
-
-
-def attach_new(api, list_name, url, start, end=None, **extra) -> int:
-    iov_id = api.mk(url, start, end, **extra)
-    api.ok(api.att(list_name, iov_id))
-    return iov_id
-
-
-def span(iov: dict) -> tuple:
-    return (iov["payload_url"], (iov["major_iov"], iov["minor_iov"]), (iov["major_iov_end"], iov["minor_iov_end"]))
-
-
-def members(api, list_name) -> dict[int, tuple]:
-    """The IOVs attached to a list, ``{id: (url, start, end)}``, read through ``GET piov``."""
-    return {i["id"]: span(i) for i in api.ok(api.get("piov")).json if i["payload_list"] == list_name}
-
-
-def iov_count(api, list_name) -> int:
-    return api.ok(api.get(f"payload-lists/by-name/{list_name}")).json["iov_count"]
-
-
-def gt_row(api, name) -> dict:
-    return next(g for g in api.ok(api.get("globalTags")).json if g["name"] == name)
+from sciplane_conditions.testing import OPEN, attach_new, gt_row, iov_count, members, row, span
 
 
 def no_zero_length(api) -> None:

@@ -23,7 +23,7 @@ from ..schemas import (
     parse_object_body,
 )
 from ..services import reads, state
-from .base import Resource, encode_many, json_array
+from .base import Resource, json_array
 
 NOT_FOUND = ("not_found", "Not found.")
 
@@ -244,10 +244,11 @@ def list_with_iovs(row: tuple) -> Iterator[bytes]:
 
 
 def iov_chunks(list_id: int, list_name: str) -> Iterator[bytes]:
-    """A list's ``<piov>`` objects, comma-separated, one encoder call per chunk of rows."""
+    """A list's ``<piov>`` objects, comma-separated, in chunks."""
     first = True
-    for chunk in reads.iovs_of_list(list_id):
-        yield (b"" if first else b",") + encode_many([render.piov_tuple((*r[:7], list_name, r[7])) for r in chunk])
+    for rows in reads.iovs_of_list(list_id):
+        chunk = render.piov_json_chunk(rows, list_name)
+        yield chunk if first else b"," + chunk
         first = False
 
 

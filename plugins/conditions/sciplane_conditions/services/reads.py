@@ -16,8 +16,10 @@ from typing import Any
 import peewee
 
 from sciplane import is_postgres
+from sciplane.db import execute_prepared
 
 from ..models import GlobalTag, GTStatus, PayloadIOV, PayloadList, PayloadType
+from ..points import MIN
 
 CHUNK = 5000
 PIOV_COLUMNS = (PayloadIOV.id, PayloadIOV.payload_url, PayloadIOV.checksum, PayloadIOV.major_iov,
@@ -79,17 +81,23 @@ def lists_of(gt_id: int) -> list[tuple]:
                 .order_by(by_code_point(PayloadType.name)).tuples())
 
 
+# Streamed listings are the large reads: plain SQL, one prepared statement per chunk, and the
+# timestamp already in the dialect's text form (no per-row conversion in Python).
+_CREATED_TEXT = {
+    True: """to_char(created, 'YYYY-MM-DD"T"HH24:MI:SS.US')""",
+    False: "replace(created, ' ', 'T') || CASE WHEN length(created) = 19 THEN '.000000' ELSE '' END",
+}
+_IOVS_OF_LIST = ("SELECT id, payload_url, checksum, major_iov, minor_iov, major_iov_end, minor_iov_end, {created} "
+                 "FROM cond_payload_iov WHERE payload_list_id = %s AND (major_iov, minor_iov, id) > (%s, %s, %s) "
+                 "ORDER BY major_iov, minor_iov, id LIMIT %s")
+
+
 def iovs_of_list(list_id: int) -> Iterator[list[tuple]]:
-    """The list's IOVs in ``(major, minor, id)`` order, in chunks (PIOV_COLUMNS + created)."""
-    after = None
-    key = peewee.Tuple(PayloadIOV.major_iov, PayloadIOV.minor_iov, PayloadIOV.id)
+    """The list's IOVs in ``(major, minor, id)`` order, in chunks: PIOV_COLUMNS + created as text."""
+    sql = _IOVS_OF_LIST.format(created=_CREATED_TEXT[is_postgres()])
+    after = (MIN, MIN, MIN)
     while True:
-        query = (PayloadIOV.select(*PIOV_COLUMNS, PayloadIOV.created)
-                 .where(PayloadIOV.payload_list == list_id)
-                 .order_by(PayloadIOV.major_iov, PayloadIOV.minor_iov, PayloadIOV.id).limit(CHUNK))
-        if after is not None:
-            query = query.where(key > peewee.Tuple(*after))
-        rows = list(query.tuples())
+        rows = execute_prepared("cond_iovs_of_list", sql, (list_id, *after, CHUNK)).fetchall()
         if rows:
             yield rows
         if len(rows) < CHUNK:
