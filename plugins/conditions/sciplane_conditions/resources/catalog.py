@@ -29,9 +29,27 @@ NOT_FOUND = ("not_found", "Not found.")
 
 
 class Browsable(Resource):
-    """Collections that switch to browse mode when ``page`` is present (spec §3.7)."""
+    """Collections that switch to browse mode when ``page`` is present (spec §3.7).
+
+    Subclasses give ``kind`` (the browse spec) and ``full_listing``;
+    ``streamed`` collections read their full listing inside one snapshot.
+    """
 
     kind = ""
+    streamed = False
+
+    def on_get(self, req, resp):
+        """The whole collection, or a browse page with ``page``."""
+        snapshot = Snapshot(req) if self.streamed else None
+        validator = state.database_validator()
+        if self.not_modified(req, resp, validator):
+            return
+        if "page" in req.params:
+            return self.browse(req, resp)
+        self.full_listing(resp, validator, snapshot)
+
+    def full_listing(self, resp, validator, snapshot) -> None:
+        raise TypeError(f"{type(self).__name__} must define full_listing")
 
     def browse(self, req, resp) -> None:
         def number(name: str, default: int) -> int:
@@ -63,8 +81,6 @@ class Browsable(Resource):
                                      "total_pages": max(1, math.ceil(result.count / result.page_size)),
                                      "results": rows}))
 
-    def database_scoped(self, req, resp) -> bool:
-        return self.not_modified(req, resp, state.database_validator())
 
 
 class Statuses(Resource):
@@ -84,13 +100,7 @@ class Statuses(Resource):
 class GlobalTags(Browsable):
     kind = "global_tags"
 
-    def on_get(self, req, resp):
-        """Every global tag with its list and IOV counts (browse mode with ``page``)."""
-        validator = state.database_validator()
-        if self.not_modified(req, resp, validator):
-            return
-        if "page" in req.params:
-            return self.browse(req, resp)
+    def full_listing(self, resp, validator, snapshot) -> None:
         # Hit by every client resolution: one validator lookup, then the cached body.
         self.cached(resp, ("globalTags",), validator, lambda: [render.gt_row(row) for row in reads.gt_rows()])
 
@@ -191,13 +201,7 @@ class DeleteGlobalTag(Resource):
 class PayloadTypes(Browsable):
     kind = "payload_types"
 
-    def on_get(self, req, resp):
-        """Payload types, by id (browse mode with ``page``)."""
-        validator = state.database_validator()
-        if self.not_modified(req, resp, validator):
-            return
-        if "page" in req.params:
-            return self.browse(req, resp)
+    def full_listing(self, resp, validator, snapshot) -> None:
         self.cached(resp, ("pt",), validator, lambda: [render.payload_type(t) for t in reads.payload_types()])
 
     def on_post(self, req, resp):
@@ -215,14 +219,9 @@ class DeletePayloadType(Resource):
 
 class PayloadLists(Browsable):
     kind = "payload_lists"
+    streamed = True
 
-    def on_get(self, req, resp):
-        """Every list with its IOVs, streamed (browse mode with ``page``)."""
-        snapshot = Snapshot(req)
-        if self.database_scoped(req, resp):
-            return
-        if "page" in req.params:
-            return self.browse(req, resp)
+    def full_listing(self, resp, validator, snapshot) -> None:
         resp.content_type = "application/json"
         resp.stream = snapshot.stream(json_array(list_with_iovs(row) for chunk in reads.all_lists()
                                                  for row in chunk))

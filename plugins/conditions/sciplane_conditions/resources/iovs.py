@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from marshmallow import ValidationError
 
-from sciplane import Snapshot
 from sciplane.media import dumps
 
 from .. import render
@@ -31,14 +30,9 @@ MAX_REPORTED_ITEMS = 100
 
 class PayloadIOVs(Browsable):
     kind = "payload_iovs"
+    streamed = True
 
-    def on_get(self, req, resp):
-        """Every IOV (detached ones too), streamed (browse mode with ``page``)."""
-        snapshot = Snapshot(req)
-        if self.database_scoped(req, resp):
-            return
-        if "page" in req.params:
-            return self.browse(req, resp)
+    def full_listing(self, resp, validator, snapshot) -> None:
         resp.content_type = "application/json"
         resp.stream = snapshot.stream(json_array(
             [encode_many([render.piov_tuple(row) for row in chunk])] for chunk in reads.all_iovs()))

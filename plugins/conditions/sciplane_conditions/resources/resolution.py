@@ -67,20 +67,27 @@ class Query:
         return (self.major, self.minor, self.payload_type, self.as_dict, self.revision)
 
 
-class Resolve(Resource):
+class Resolution(Resource):
+    def validated(self, req, resp, query: Query, db):
+        """The GT's validator; None when the response is already complete (304, or ``[]`` for an unknown GT)."""
+        validator = state.global_tag_validator(name=query.gt_name, db=db)
+        if validator is None:
+            # An unknown GT answers [], validated by the database version.
+            if not self.not_modified(req, resp, state.database_validator(db)):
+                self.send_bytes(resp, b"[]")
+            return None
+        return None if self.not_modified(req, resp, validator) else validator
+
+
+class Resolve(Resolution):
     """``payloadiovs/`` and ``payload-iovs/query/``."""
 
     def on_get(self, req, resp):
         """For every list of the GT, the IOV with the greatest start at or before the point."""
         query = Query(req, self.param, self.settings.payloadiovs_revision)
         with self.c.reading() as db:
-            validator = state.global_tag_validator(name=query.gt_name, db=db)
+            validator = self.validated(req, resp, query, db)
             if validator is None:
-                # An unknown GT answers [], validated by the database version.
-                if not self.not_modified(req, resp, state.database_validator(db)):
-                    self.send_bytes(resp, b"[]")
-                return
-            if self.not_modified(req, resp, validator):
                 return
             key = (validator.gt_id, validator.counter, self.c.cfg, query.key())
             body = self.c.cache.get(key)
@@ -99,19 +106,15 @@ class Resolve(Resource):
         return [row[:width] for row in rows]
 
 
-class ResolveObjects(Resource):
+class ResolveObjects(Resolution):
     """``payloadiovs_orm_orderby/`` and ``payloadiovs_orm_max/``: the same IOVs as ``<piov>`` objects."""
 
     def on_get(self, req, resp):
         """The IOVs ``payloadiovs/`` selects, as full IOV objects."""
         query = Query(req, self.param, False)
         with self.c.reading() as db:
-            validator = state.global_tag_validator(name=query.gt_name, db=db)
+            validator = self.validated(req, resp, query, db)
             if validator is None:
-                if not self.not_modified(req, resp, state.database_validator(db)):
-                    self.send_bytes(resp, b"[]")
-                return
-            if self.not_modified(req, resp, validator):
                 return
             rows = resolution.resolve(validator.gt_id, query.major, query.minor, query.payload_type,
                                       columns=resolution.PIOV_COLUMNS, db=db)
