@@ -1,30 +1,13 @@
 """The command line: accounts, migrations, inspection, plugin commands, demo data."""
 
-import os
 
 import pytest
-from click.testing import CliRunner
-
-from sciplane.cli.main import cli
 
 
 @pytest.fixture
-def run(tmp_path, monkeypatch, sciplane_database_url):
-    """Invoke ``sciplane`` against this test's database, configured through the environment."""
-    monkeypatch.chdir(tmp_path)
-    for name in [n for n in os.environ if n.startswith("SCIPLANE_") and n != "SCIPLANE_TEST_DATABASE_URL"]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("SCIPLANE_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("SCIPLANE_PLUGINS", "")
-    # the same database make_app uses in this test
-    monkeypatch.setenv("SCIPLANE_DATABASE_URL", sciplane_database_url or f"sqlite:///{tmp_path}/sciplane.db")
-
-    def invoke(*args, ok=True):
-        result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-        if ok:
-            assert result.exit_code == 0, result.output
-        return result
-    return invoke
+def run(sciplane_cli):
+    """``sciplane`` against this test's database, with the core alone."""
+    return sciplane_cli("")
 
 
 @pytest.fixture

@@ -120,6 +120,33 @@ def make_app(tmp_path, sciplane_database_url):
 
 
 @pytest.fixture
+def sciplane_cli(tmp_path, monkeypatch, sciplane_database_url):
+    """Factory: ``invoke = sciplane_cli("conditions,…")``; ``invoke(*args, ok=True, input=None)`` runs
+    the ``sciplane`` command against this test's database (the one ``make_app`` uses), configured
+    only through the environment, and asserts exit code 0 unless ``ok=False``."""
+    from click.testing import CliRunner
+
+    from ..cli.main import cli
+
+    def factory(plugins: str = ""):
+        monkeypatch.chdir(tmp_path)
+        for name in [n for n in os.environ if n.startswith("SCIPLANE_") and n != ENV]:
+            monkeypatch.delenv(name)
+        monkeypatch.setenv("SCIPLANE_DATA_DIR", str(tmp_path / "var"))
+        monkeypatch.setenv("SCIPLANE_PLUGINS", plugins)
+        monkeypatch.setenv("SCIPLANE_DATABASE_URL", sciplane_database_url or f"sqlite:///{tmp_path}/sciplane.db")
+
+        def invoke(*args: str, ok: bool = True, input: str | None = None):
+            result = CliRunner().invoke(cli, list(args), catch_exceptions=False, input=input)
+            if ok:
+                assert result.exit_code == 0, result.output
+            return result
+        return invoke
+
+    return factory
+
+
+@pytest.fixture
 def app(make_app):
     """An app with the core alone; plugin suites override this fixture."""
     return make_app()

@@ -126,13 +126,17 @@ def resolve(ctx, gt, run, major) -> None:
         click.echo("no payload valid at this point")
 
 
+def _set_status(ctx, gt: str, status: str) -> None:
+    _run(ctx, lambda: _services(ctx).catalog.change_status(OPERATOR, gt, status))
+    click.echo(f"{gt} is {status}")
+
+
 @conditions.command("lock")
 @click.argument("gt")
 @pass_app
 def lock(ctx, gt) -> None:
     """Lock a global tag (append-only)."""
-    _run(ctx, lambda: _services(ctx).catalog.change_status(OPERATOR, gt, LOCKED))
-    click.echo(f"{gt} is locked")
+    _set_status(ctx, gt, LOCKED)
 
 
 @conditions.command("unlock")
@@ -140,8 +144,7 @@ def lock(ctx, gt) -> None:
 @pass_app
 def unlock(ctx, gt) -> None:
     """Unlock a global tag."""
-    _run(ctx, lambda: _services(ctx).catalog.change_status(OPERATOR, gt, UNLOCKED))
-    click.echo(f"{gt} is unlocked")
+    _set_status(ctx, gt, UNLOCKED)
 
 
 @conditions.command("clone")

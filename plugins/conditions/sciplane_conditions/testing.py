@@ -152,3 +152,15 @@ def gt_row(api: Api, name: str) -> dict:
 def gt_counts(api: Api, name: str) -> tuple[int, int]:
     row_ = gt_row(api, name)
     return row_["payload_lists_count"], row_["payload_iov_count"]
+
+
+def trim_split(api: Api) -> dict:
+    """Scenario 27's writes: a [0,∞), b [10,∞), c [20,30) into GT1's Beam list; b is split around c
+    and ``b2`` is its copy after c."""
+    beam = api.new_list("Beam", "GT1")
+    ids = {"list": beam}
+    ids["a"] = attach_new(api, beam, "a.dat", (0, 0))
+    ids["b"] = attach_new(api, beam, "b.dat", (10, 0))
+    ids["c"] = attach_new(api, beam, "c.dat", (20, 0), (30, 0))
+    (ids["b2"],) = set(members(api, beam)) - {ids["a"], ids["b"], ids["c"]}
+    return ids

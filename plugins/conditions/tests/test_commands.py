@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from click.testing import CliRunner
 
-from sciplane.cli.main import cli
 from sciplane_conditions.testing import Api
 
 
 @pytest.fixture
-def run(tmp_path, monkeypatch, sciplane_database_url, app):
+def run(sciplane_cli, app):
     """``sciplane`` on this test's (migrated) database with the conditions plugin."""
-    monkeypatch.chdir(tmp_path)
-    for name in [n for n in os.environ if n.startswith("SCIPLANE_") and n != "SCIPLANE_TEST_DATABASE_URL"]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("SCIPLANE_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("SCIPLANE_PLUGINS", "conditions")
-    monkeypatch.setenv("SCIPLANE_DATABASE_URL", sciplane_database_url or f"sqlite:///{tmp_path}/sciplane.db")
-
-    def invoke(*args, ok=True, input=None):
-        result = CliRunner().invoke(cli, list(args), catch_exceptions=False, input=input)
-        if ok:
-            assert result.exit_code == 0, result.output
-        return result
-    return invoke
+    return sciplane_cli("conditions")
 
 
 def test_tag_lifecycle(run, api, tmp_path):

@@ -4,17 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sciplane_conditions.testing import MAX, attach_new, row
-
-
-def trim_split(api) -> dict:
-    """Scenario 27's writes: a [0,∞), b [10,∞), c [20,30) into GT1's Beam list."""
-    beam = api.new_list("Beam", "GT1")
-    ids = {"list": beam}
-    ids["a"] = attach_new(api, beam, "a.dat", (0, 0))
-    ids["b"] = attach_new(api, beam, "b.dat", (10, 0))
-    ids["c"] = attach_new(api, beam, "c.dat", (20, 0), (30, 0))
-    return ids
+from sciplane_conditions.testing import MAX, attach_new, row, trim_split
 
 
 def test_27_trim_and_split_sequence(base):

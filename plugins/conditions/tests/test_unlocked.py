@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sciplane_conditions.testing import OPEN, attach_new, gt_row, iov_count, members, row, span
+from sciplane_conditions.testing import OPEN, attach_new, gt_row, iov_count, members, row, span, trim_split
 
 
 def no_zero_length(api) -> None:
@@ -13,15 +13,6 @@ def no_zero_length(api) -> None:
             assert (iov["major_iov"], iov["minor_iov"]) != (iov["major_iov_end"], iov["minor_iov_end"]), iov
 
 
-def trim_split(api) -> dict:
-    """Scenario 27's writes: a [0,∞), b [10,∞), c [20,30) into GT1's Beam list (b is split around c)."""
-    beam = api.new_list("Beam", "GT1")
-    ids = {"list": beam}
-    ids["a"] = attach_new(api, beam, "a.dat", (0, 0))
-    ids["b"] = attach_new(api, beam, "b.dat", (10, 0))
-    ids["c"] = attach_new(api, beam, "c.dat", (20, 0), (30, 0))
-    (ids["b2"],) = set(members(api, beam)) - {ids["a"], ids["b"], ids["c"]}
-    return ids
 
 
 def test_37_covering_attach_detaches_everything_it_covers(base):

@@ -64,31 +64,25 @@ class Catalog:
         self.authz = authz
 
     # -- statuses and types -------------------------------------------------
-    @state.write
     def create_status(self, identity, name: str) -> GTStatus:
-        if GTStatus.select().where(GTStatus.name == name).exists():
-            raise exists_error("global tag status")
-        self.authz.check(identity, "conditions.catalog.write", {"type": "gt_status", "name": name})
-        try:
-            with database.atomic():
-                status = GTStatus.create(name=name, created=utcnow())
-        except peewee.IntegrityError:
-            raise exists_error("global tag status") from None
-        state.bump_database()
-        return status
+        return self._create_named(identity, GTStatus, "gt_status", "global tag status", name)
+
+    def create_type(self, identity, name: str) -> PayloadType:
+        return self._create_named(identity, PayloadType, "payload_type", "payload type", name)
 
     @state.write
-    def create_type(self, identity, name: str) -> PayloadType:
-        if PayloadType.select().where(PayloadType.name == name).exists():
-            raise exists_error("payload type")
-        self.authz.check(identity, "conditions.catalog.write", {"type": "payload_type", "name": name})
+    def _create_named(self, identity, model, kind: str, label: str, name: str):
+        """A status or a type: uniqueness (400), then permission (403), then the row."""
+        if model.select().where(model.name == name).exists():
+            raise exists_error(label)
+        self.authz.check(identity, "conditions.catalog.write", {"type": kind, "name": name})
         try:
             with database.atomic():
-                payload_type = PayloadType.create(name=name, created=utcnow())
-        except peewee.IntegrityError:
-            raise exists_error("payload type") from None
+                row = model.create(name=name, created=utcnow())
+        except peewee.IntegrityError:  # a concurrent writer took the name first
+            raise exists_error(label) from None
         state.bump_database()
-        return payload_type
+        return row
 
     @state.write
     def delete_type(self, identity, name: str) -> None:

@@ -106,33 +106,29 @@ def iovs_of_list(list_id: int) -> Iterator[list[tuple]]:
         after = (last[3], last[4], last[0])
 
 
-def all_lists() -> Iterator[list[tuple]]:
-    """Every list (detached ones too) by id, in chunks: ``(id, name, gt name, type name, created)``."""
+def _by_id(query, id_field) -> Iterator[list[tuple]]:
+    """``query``'s rows in id order, in keyset chunks (the id is the first column)."""
     after = 0
     while True:
-        rows = list(PayloadList.select(PayloadList.id, PayloadList.name, GlobalTag.name, PayloadType.name,
-                                       PayloadList.created)
-                    .join(GlobalTag, peewee.JOIN.LEFT_OUTER).switch(PayloadList).join(PayloadType)
-                    .where(PayloadList.id > after).order_by(PayloadList.id).limit(CHUNK).tuples())
+        rows = list(query.where(id_field > after).order_by(id_field).limit(CHUNK).tuples())
         if rows:
             yield rows
         if len(rows) < CHUNK:
             return
         after = rows[-1][0]
+
+
+def all_lists() -> Iterator[list[tuple]]:
+    """Every list (detached ones too) by id, in chunks: ``(id, name, gt name, type name, created)``."""
+    return _by_id(PayloadList.select(PayloadList.id, PayloadList.name, GlobalTag.name, PayloadType.name,
+                                     PayloadList.created)
+                  .join(GlobalTag, peewee.JOIN.LEFT_OUTER).switch(PayloadList).join(PayloadType), PayloadList.id)
 
 
 def all_iovs() -> Iterator[list[tuple]]:
     """Every IOV (detached ones too) by id, in chunks: PIOV_COLUMNS + list name + created."""
-    after = 0
-    while True:
-        rows = list(PayloadIOV.select(*PIOV_COLUMNS, PayloadList.name, PayloadIOV.created)
-                    .join(PayloadList, peewee.JOIN.LEFT_OUTER)
-                    .where(PayloadIOV.id > after).order_by(PayloadIOV.id).limit(CHUNK).tuples())
-        if rows:
-            yield rows
-        if len(rows) < CHUNK:
-            return
-        after = rows[-1][0]
+    return _by_id(PayloadIOV.select(*PIOV_COLUMNS, PayloadList.name, PayloadIOV.created)
+                  .join(PayloadList, peewee.JOIN.LEFT_OUTER), PayloadIOV.id)
 
 
 def all_global_tag_ids() -> list[int]:
