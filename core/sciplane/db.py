@@ -245,13 +245,10 @@ class Snapshot:
         req.context.snapshot = self
 
     def stream(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
-        """Wrap the body: the snapshot ends with the last chunk (or when the client goes away)."""
+        """Wrap the body: the snapshot ends with the last chunk, or when the server closes the body
+        (a client gone away, a failure while streaming)."""
         self.streaming = True
-        try:
-            yield from chunks
-        finally:
-            self.end()
-            close_connection(self.db)
+        return _SnapshotBody(self, chunks)
 
     streaming = False
 
@@ -260,6 +257,44 @@ class Snapshot:
         if self._open:
             self._open = False
             self._transaction.__exit__(None, None, None)
+
+
+class _SnapshotBody:
+    """A streamed body that ends its snapshot when exhausted or closed.
+
+    An object rather than a generator: a generator's ``finally`` never runs
+    when it is closed before its first chunk, and the flag on the snapshot
+    must be set while the middleware can still see it, not when the server
+    starts iterating.
+    """
+
+    def __init__(self, snapshot: Snapshot, chunks: Iterable[bytes]):
+        self._snapshot = snapshot
+        self._chunks = iter(chunks)
+        self._closed = False
+
+    def __iter__(self) -> _SnapshotBody:
+        return self
+
+    def __next__(self) -> bytes:
+        try:
+            return next(self._chunks)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Called by the WSGI server in every case (PEP 3333); idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            close = getattr(self._chunks, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self._snapshot.end()
+            close_connection(self._snapshot.db)
 
 
 class ReplicaSet:

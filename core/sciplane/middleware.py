@@ -156,8 +156,8 @@ class CoreMiddleware:
         snapshot = getattr(req.context, "snapshot", None)
         if snapshot is None:
             close_connection(self.db)
-        elif not (req_succeeded and snapshot.streaming and resp.stream is not None):
-            snapshot.end()  # not streamed after all (304, error): the body will never end it
+        elif not (req_succeeded and snapshot.streaming and resp.stream is not None and req.method != "HEAD"):
+            snapshot.end()  # not streamed after all (304, error, HEAD): the body will never end it
             close_connection(self.db)
         request_id = getattr(req.context, "request_id", None)
         if request_id:

@@ -1,5 +1,8 @@
 """Storage: engines, per-plugin migrations with their own history, transactions, JSON fields."""
 
+import threading
+
+import falcon.testing
 import peewee
 import pytest
 from click.testing import CliRunner
@@ -181,12 +184,20 @@ def test_snapshot_streams_from_one_transaction(serving):
             count = User.select().count()
 
             def chunks():
+                # A write committed between the responder and the body must not show in the body.
+                writer = threading.Thread(target=self.add_user)
+                writer.start()
+                writer.join()
                 yield f"{count}:".encode()
                 for user in User.select().order_by(User.id):
                     yield user.username.encode() + b","
                 self.closed_after = database.is_closed()
 
             resp.stream = snapshot.stream(chunks())
+
+        def add_user(self):
+            with database.connection_context():
+                client.app.sciplane.accounts.create_user(f"late{User.select().count()}")
 
     class Missing:
         def on_get(self, req, resp):
@@ -203,8 +214,17 @@ def test_snapshot_streams_from_one_transaction(serving):
             client.app.sciplane.accounts.create_user(name)
     resp = client.simulate_get("/p/x")
     assert resp.text == "2:a,b,"
+    assert client.simulate_get("/p/x").text == "3:a,b,late2,"  # the write is there for the next request
     assert resource.closed_after is False  # the connection was held while streaming
     assert database.is_closed()  # and released after the last chunk
+    # A client gone before the first chunk: the server closes the body, which ends the snapshot.
+    body = client.app(falcon.testing.create_environ("/p/x"), lambda status, headers: None)
+    assert not database.is_closed()
+    body.close()
+    assert database.is_closed()
+    # HEAD never iterates the body: the middleware ends the snapshot.
+    assert client.simulate_head("/p/x").status_code == 200
+    assert database.is_closed()
 
 
 def test_insert_rows_keeps_order_and_values(things):

@@ -158,6 +158,8 @@ class Catalog:
         if src is None:
             raise not_found("global_tag_not_found", f"GlobalTag {source} doesn't exist")
         self.authz.check(identity, "conditions.gt.create", {"type": "global_tag", "name": target, "source": source})
+        # Writers to the source lock its row first, so holding it makes the copy one commit point.
+        state.lock(global_tags=[src.id])
         unlocked = GTStatus.get_or_none(GTStatus.name == UNLOCKED) or GTStatus.create(name=UNLOCKED, created=utcnow())
         now = utcnow()
         try:
