@@ -1,0 +1,1 @@
+"""sciplane-calcat: the Calibration Catalog (CalCat) API as a sciplane plugin."""

@@ -1,0 +1,1 @@
+"""Thin Falcon resources: read the request, call a service, render."""

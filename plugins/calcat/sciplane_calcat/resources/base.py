@@ -1,0 +1,75 @@
+"""What every resource of the mount shares: the request's JSON body, the rendering view, replies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sciplane.media import dumps, loads
+
+from ..errors import bad_request
+from ..render import View
+
+JSON = "application/json; charset=utf-8"
+
+
+@dataclass
+class Context:
+    """The plugin's state for its resources."""
+
+    settings: Any
+    emit: Any  # ctx.emit: audit events
+
+    @property
+    def tz(self) -> str:
+        return self.settings.timezone
+
+
+@dataclass
+class Call:
+    """What a service needs from a request: the identity and the time zone."""
+
+    identity: Any
+    tz: str
+
+
+class Resource:
+    def __init__(self, c: Context):
+        self.c = c
+
+    def call(self, req) -> Call:
+        return Call(req.identity, self.c.tz)
+
+    def view(self, req) -> View:
+        base = self.c.settings.public_url.rstrip("/") or f"{req.scheme}://{req.netloc}{self.c.settings.mount}"
+        return View(self.c.tz, base)
+
+    @staticmethod
+    def body(req) -> dict:
+        """The JSON object of the body (GET included); ``{}`` when empty."""
+        raw = req.bounded_stream.read()
+        if not raw.strip():
+            return {}
+        try:
+            value = loads(raw)
+        except ValueError:
+            raise bad_request("Invalid JSON body") from None
+        if not isinstance(value, dict):
+            raise bad_request("Invalid JSON body")
+        return value
+
+    @staticmethod
+    def send(resp, value: Any, status: int = 200) -> None:
+        resp.status = status
+        resp.content_type = JSON
+        resp.data = dumps(value)
+
+    def audit(self, req, action: str, **data: Any) -> None:
+        """Record a write with the acting identity and the ``X-User-Email`` the client sent."""
+        self.c.emit(f"calcat.{action}", req.identity, user_email=req.get_header("X-User-Email") or "", **data)
+
+
+def query(req) -> dict:
+    """Query parameters as sent (repeated keys as lists; never split at commas)."""
+    return req.params
+

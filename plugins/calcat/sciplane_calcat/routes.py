@@ -1,0 +1,52 @@
+"""The route table of the mount: ``{mount}/api/…``, the token endpoint and the view URLs."""
+
+from __future__ import annotations
+
+from sciplane import Route
+from sciplane.auth.oauth import TokenEndpoint
+
+from . import openapi
+from .resources import records
+from .resources.base import Context
+from .resources.identity import Me
+from .resources.lookups import DetectorsByInstrument, ModesByDetectorType, PduMappings, PdusByDetector
+from .services.catalog import KINDS, REPORTS
+from .services.pdus import PDUS
+
+READ, WRITE = "calcat.read", "calcat.write"
+# Reads and writes by method; the GET-like POST lookups declare their own.
+BY_METHOD = {"GET": READ, "POST": WRITE, "PUT": WRITE, "PATCH": WRITE, "DELETE": WRITE}
+TAGS = ("calcat",)
+
+
+def route(path: str, resource, name: str, operations: dict, actions=None) -> Route:
+    return Route(path, resource, name=f"calcat-{name}", actions=actions or BY_METHOD, tags=TAGS, openapi=operations)
+
+
+def build(c: Context, accounts) -> list[Route]:
+    table = [route("/api/me", Me(c), "me", openapi.ME, {"GET": READ})]
+    for kind in [*KINDS, PDUS]:
+        table.append(route(f"/api/{kind.name}", records.Collection(c, kind), kind.name,
+                           openapi.collection(kind.body_key)))
+        table.append(route(f"/api/{kind.name}/{{pk:uint}}", records.Item(c, kind), f"{kind.name}-item",
+                           openapi.item(kind.body_key)))
+    modes = ModesByDetectorType(c)
+    table += [route("/api/detectors/get_all_by_instrument", DetectorsByInstrument(c), "detectors-by-instrument",
+                    openapi.LIST, {"GET": READ}),
+              route("/api/operation_modes/get_all_by_detector_type_id", modes, "modes-by-detector-type",
+                    openapi.LIST, {"GET": READ}),
+              route("/api/physical_detector_units/get_all_by_detector", PdusByDetector(c), "pdus-by-detector",
+                    openapi.LIST, {"GET": READ}),
+              route("/api/physical_detector_units/{pk:uint}/mappings", PduMappings(c), "pdu-mappings",
+                    openapi.LIST, {"GET": READ}),
+              route("/api/operation_modes/get_all_by_detector_type", modes, "modes-by-detector-type-alias",
+                    openapi.LIST, {"GET": READ})]
+    table.append(route("/api/reports/set", records.ReportSet(c), "reports-set",
+                       openapi.get_or_create("report")))
+    # The target of a report's view_url answers with the API's JSON.
+    table.append(route("/reports/{pk:uint}", records.ItemView(c, REPORTS), "report-view",
+                       openapi.item("report", writable=False), {"GET": READ}))
+    if c.settings.token_endpoint:
+        table.append(Route("/oauth/token", TokenEndpoint(accounts), name="calcat-oauth-token", public=True,
+                           tags=TAGS, openapi=TokenEndpoint.OPENAPI))
+    return table

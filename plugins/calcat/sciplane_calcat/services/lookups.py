@@ -1,0 +1,42 @@
+"""The reference's lookups over reference data: detectors by instrument, operation modes by
+detector type.  Not paginated; 404 when the reference answers 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import not_found
+from ..models import Detector, DetectorInstrument, DetectorType, OperationMode, OperationModeDetectorType
+from ..wire import scalars
+
+
+def query_id(value: Any) -> int | None:
+    """An id from a query value; None when it does not parse or fit (it then matches nothing)."""
+    value = value[-1] if isinstance(value, list) else value
+    try:
+        number = scalars.to_int(value)
+    except ValueError:
+        return None
+    return number if number is not scalars.NOT_GIVEN and -(2 ** 31) <= number < 2 ** 31 else None
+
+
+def detectors_by_instrument(instrument_id: Any) -> list[Detector]:
+    """The detectors linked to the instrument, by id; 404 for an unknown instrument or none linked."""
+    rows = list(Detector.select().join(DetectorInstrument, on=DetectorInstrument.detector == Detector.id)
+                .where(DetectorInstrument.instrument == query_id(instrument_id)).order_by(Detector.id))
+    if not rows:
+        raise not_found()
+    return rows
+
+
+def modes_by_detector_type(detector_type_id: Any) -> list[OperationMode]:
+    """Available modes linked to the type, by link position then id; 404 for an unknown type."""
+    type_id = query_id(detector_type_id)
+    if type_id is None or not DetectorType.select().where(DetectorType.id == type_id).exists():
+        raise not_found()
+    link = OperationModeDetectorType
+    return list(OperationMode.select().join(link, on=link.operation_mode == OperationMode.id)
+                .where((link.detector_type == type_id) & OperationMode.flg_available)
+                .order_by(link.position.asc(nulls="LAST"), OperationMode.id))
+
+

@@ -1,0 +1,1 @@
+"""The dialect's request and response conventions: scalar coercion, datetimes, id lists, bodies."""

@@ -1,0 +1,120 @@
+"""Scalar coercion as the clients send values: strings for numbers, ids and booleans, ``""`` for
+"not given".  Each function returns the value, or :data:`NOT_GIVEN`, or raises ``ValueError``."""
+
+from __future__ import annotations
+
+import math
+import re
+import struct
+from typing import Any
+
+NOT_GIVEN: Any = type("NotGiven", (), {"__repr__": lambda self: "NOT_GIVEN", "__bool__": lambda self: False})()
+
+_FALSE_WORDS = frozenset({"false", "f", "0", "off", "no", "n"})
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+def blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "")
+
+
+def to_int(value: Any) -> int:
+    """An integer, an integral float, or the text of either; NOT_GIVEN for blank."""
+    if blank(value):
+        return NOT_GIVEN
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if value.is_integer():
+            return int(value)
+        raise ValueError(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if _INTEGER.fullmatch(text):
+            return int(text)
+        number = float(text)  # raises ValueError for anything else
+        if math.isfinite(number) and number.is_integer():
+            return int(number)
+    raise ValueError(value)
+
+
+def to_float(value: Any) -> float:
+    """A finite float from a JSON number or its text (Python float syntax); NOT_GIVEN for blank."""
+    if blank(value):
+        return NOT_GIVEN
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(value)
+    number = float(value.strip() if isinstance(value, str) else value)
+    if not math.isfinite(number):
+        raise ValueError(value)
+    return number
+
+
+def to_bool(value: Any) -> bool:
+    """Rails' cast with the false words matched case-insensitively; NOT_GIVEN for blank."""
+    if blank(value):
+        return NOT_GIVEN
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return value != 0
+    if isinstance(value, str):
+        return value.strip().lower() not in _FALSE_WORDS
+    raise ValueError(value)
+
+
+def to_text(value: Any) -> str:
+    """A JSON string as is, a number as its decimal text; None stays NOT_GIVEN, ``""`` is kept."""
+    if value is None:
+        return NOT_GIVEN
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    raise ValueError(value)
+
+
+_ID = re.compile(r"-?[0-9]+")
+
+
+def id_list(value: Any) -> list[int]:
+    """Every ``-?[0-9]+`` token in order, first occurrence wins: ``"[17, 18]"``, ``"17,18"``, ``17``,
+    a JSON list, or several query values."""
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        tokens = [token for item in value for token in _ID.findall(str(item))]
+    else:
+        tokens = _ID.findall(str(value))
+    return list(dict.fromkeys(int(token) for token in tokens))
+
+
+_TUPLE_REPR = re.compile(r"^\(\s*'([^']*)'\s*,\s*\)$")
+
+
+def karabo_da_filter(value: Any) -> str | None:
+    """A ``karabo_da`` query value: ``""``, ``"None"``, ``"null"`` mean no filter; a one-element tuple
+    repr (``"('AGIPD00',)"``) is unwrapped."""
+    if isinstance(value, list):
+        value = value[-1] if value else None
+    if value is None:
+        return None
+    text = value.strip()
+    match = _TUPLE_REPR.match(text)
+    if match:
+        text = match.group(1)
+    return None if text in ("", "None", "null") else text
+
+
+def float_of_bits(bits: int | None) -> float | None:
+    """The double with the same 64-bit pattern as the signed integer ``bits`` (a PDU's ``float_uuid``)."""
+    return None if bits is None else struct.unpack("<d", struct.pack("<q", bits))[0]
+
+
+def bits_of_float(value: float) -> int:
+    """The signed 64-bit pattern of ``value`` (``-0.0`` counts as ``0.0``): exact float comparisons."""
+    return struct.unpack("<q", struct.pack("<d", value + 0.0))[0]

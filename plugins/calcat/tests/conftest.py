@@ -1,0 +1,27 @@
+"""Fixtures for the calcat scenarios: an app with the plugin (auth disabled unless a test says
+otherwise) and an HTTP helper speaking the dialect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from sciplane.testing import RawClient
+from sciplane_calcat.testing import Api
+
+
+@pytest.fixture
+def calcat_settings() -> dict[str, Any]:
+    """``[plugins.calcat]`` for the test; override in a module or with ``@pytest.mark.parametrize``."""
+    return {"auth_mode": "disabled"}
+
+
+@pytest.fixture
+def app(make_app, calcat_settings):
+    return make_app(plugins=["calcat"], settings={"plugins": {"calcat": calcat_settings}})
+
+
+@pytest.fixture
+def api(app) -> Api:
+    return Api(RawClient(app))
