@@ -83,3 +83,40 @@ class RawClient:
     simulate_delete = _method("DELETE")
     simulate_options = _method("OPTIONS")
     del _method
+
+
+class MountClient:
+    """Requests relative to a mount's root, for a dialect's test helper to build on.
+
+    ``headers`` are sent with every request (a client's ``Accept``, say);
+    :meth:`checked` sees every result (assertions that hold for the whole
+    mount).
+    """
+
+    headers: dict[str, str] = {}
+
+    def __init__(self, client: RawClient, root: str):
+        self.client = client
+        self.root = root
+
+    def request(self, method: str, path: str, *, json: Any = None, body: bytes | str | None = None,
+                headers: dict | None = None, query: str = "") -> RawResult:
+        result = self.client.simulate_request(method, f"{self.root}/{path}", json=json, body=body,
+                                              headers={**self.headers, **(headers or {})}, query_string=query)
+        self.checked(result)
+        return result
+
+    def checked(self, result: RawResult) -> None:
+        """Override to assert what holds for every response of the mount."""
+
+    def get(self, path: str, query: str = "", **kwargs) -> RawResult:
+        return self.request("GET", path, query=query, **kwargs)
+
+    def post(self, path: str, json: Any = None, **kwargs) -> RawResult:
+        return self.request("POST", path, json=json, **kwargs)
+
+    def put(self, path: str, json: Any = None, **kwargs) -> RawResult:
+        return self.request("PUT", path, json=json, **kwargs)
+
+    def delete(self, path: str, **kwargs) -> RawResult:
+        return self.request("DELETE", path, **kwargs)

@@ -5,36 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from sciplane.testing import RawClient, RawResult
+from sciplane.testing import MountClient, RawClient, RawResult
 
 API = "/calibration/api"
 
 
-class Api:
+class Api(MountClient):
+    """Requests relative to the API root with the clients' headers; every answer is checked
+    against the dialect's rules."""
+
+    headers = {"Accept": "application/json; version=2", "Content-Type": "application/json"}
+
     def __init__(self, client: RawClient, root: str = API):
-        self.client = client
-        self.root = root
+        super().__init__(client, root)
 
-    def request(self, method: str, path: str, *, json: Any = None, body: bytes | str | None = None,
-                headers: dict | None = None, query: str = "") -> RawResult:
-        headers = {"Accept": "application/json; version=2", "Content-Type": "application/json",
-                   **(headers or {})}
-        result = self.client.simulate_request(method, f"{self.root}/{path}", json=json, body=body,
-                                              headers=headers, query_string=query)
+    def checked(self, result: RawResult) -> None:
         check_dialect(result)
-        return result
-
-    def get(self, path: str, query: str = "", **kwargs) -> RawResult:
-        return self.request("GET", path, query=query, **kwargs)
-
-    def post(self, path: str, json: Any = None, **kwargs) -> RawResult:
-        return self.request("POST", path, json=json, **kwargs)
-
-    def put(self, path: str, json: Any = None, **kwargs) -> RawResult:
-        return self.request("PUT", path, json=json, **kwargs)
-
-    def delete(self, path: str, **kwargs) -> RawResult:
-        return self.request("DELETE", path, **kwargs)
 
     def create(self, collection: str, body_key: str, **attributes) -> dict:
         """POST ``{body_key: attributes}``, asserting 201."""

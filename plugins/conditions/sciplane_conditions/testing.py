@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sciplane.testing import RawClient, RawResult
+from sciplane.testing import MountClient, RawClient, RawResult
 
 MOUNT = "/api/cdb_rest"
 MAX = 9223372036854775807
 OPEN = (MAX, MAX)
 
 
-class Api:
+class Api(MountClient):
     """Requests relative to the mount, and the reference clients' building blocks.
 
     ``mk``/``att``/``res``/``ins`` follow the notation of the specification's
@@ -23,25 +23,8 @@ class Api:
     """
 
     def __init__(self, client: RawClient, mount: str = MOUNT):
-        self.client = client
+        super().__init__(client, mount)
         self.mount = mount
-
-    def request(self, method: str, path: str, *, json: Any = None, body: bytes | str | None = None,
-                headers: dict | None = None, query: str = "") -> RawResult:
-        return self.client.simulate_request(method, f"{self.mount}/{path}", json=json, body=body,
-                                            headers=headers, query_string=query)
-
-    def get(self, path: str, query: str = "", **kwargs) -> RawResult:
-        return self.request("GET", path, query=query, **kwargs)
-
-    def post(self, path: str, json: Any = None, **kwargs) -> RawResult:
-        return self.request("POST", path, json=json, **kwargs)
-
-    def put(self, path: str, json: Any = None, **kwargs) -> RawResult:
-        return self.request("PUT", path, json=json, **kwargs)
-
-    def delete(self, path: str, **kwargs) -> RawResult:
-        return self.request("DELETE", path, **kwargs)
 
     @staticmethod
     def ok(result: RawResult) -> RawResult:
