@@ -8,8 +8,8 @@ and ``db`` fixtures; the contract classes check parsers and blob stores.
 from .contracts import BlobStoreContract, ParserContract
 from .install import install_distribution
 from .server import LiveServer, settings_to_env
+from .statements import count_statements
 from .wsgi import MountClient, RawClient, RawResult, call_wsgi
 
 __all__ = ["BlobStoreContract", "LiveServer", "MountClient", "ParserContract", "RawClient", "RawResult", "call_wsgi",
-           "install_distribution",
-           "settings_to_env"]
+           "count_statements", "install_distribution", "settings_to_env"]

@@ -50,3 +50,10 @@ def get_or_create(body_key: str) -> dict[str, dict]:
 ME = {"get": {"responses": {"200": _json(OBJECT, "The caller's user"), "default": ERROR}}}
 LIST = {"get": {"responses": {"200": _json({"type": "array", "items": OBJECT}, "The matching objects"),
                               "default": ERROR}}}
+_QUERY = {"required": False, "content": {"application/json": {"schema": {"type": "object"}}}}
+SEARCH = {method: {"requestBody": _QUERY, "responses": {
+    "200": _json({"type": "array", "items": OBJECT}, "Matching conditions"), "default": ERROR}}
+    for method in ("get", "post")}
+FIND = {method: {"requestBody": _QUERY, "responses": {"200": _json(OBJECT, "The match"), "default": ERROR}}
+        for method in ("get", "post")}
+ONE = {"get": {"responses": {"200": _json(OBJECT, "The object"), "default": ERROR}}}

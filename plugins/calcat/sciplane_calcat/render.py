@@ -9,7 +9,18 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .models import Detector, DetectorInstrument, DetectorType, OperationModeDetectorType
+from .models import (
+    CalibrationConstant,
+    CalibrationConstantVersion,
+    Detector,
+    DetectorInstrument,
+    DetectorType,
+    OperationModeDetectorType,
+    Parameter,
+    ParameterCondition,
+    PduMapping,
+    PhysicalDetectorUnit,
+)
 from .wire import scalars, times
 
 
@@ -109,3 +120,81 @@ def mappings(rows, view: View) -> list[dict]:
     return [{"detector_id": r.detector_id, "karabo_da": r.karabo_da, "virtual_device_name": r.virtual_device_name,
              "module_number": r.module_number, "valid_from": view.time(r.valid_from_us),
              "valid_to": view.time(r.valid_to_us)} for r in rows]
+
+
+def conditions(rows, view: View) -> list[dict]:
+    """Conditions with their parameter conditions (by id, with parameter names), read in one statement."""
+    by_condition = defaultdict(list)
+    if rows:
+        query = (ParameterCondition.select(ParameterCondition, Parameter.name)
+                 .join(Parameter, on=ParameterCondition.parameter == Parameter.id)
+                 .where(ParameterCondition.condition.in_([r.id for r in rows])).order_by(ParameterCondition.id))
+        for pc in query:
+            by_condition[pc.condition_id].append({
+                "id": pc.id, "parameter_id": pc.parameter_id, "parameter_name": pc.parameter.name,
+                "condition_id": pc.condition_id, "value": pc.value, "txt_value": pc.txt_value,
+                "lower_deviation_value": pc.lower_deviation_value, "upper_deviation_value": pc.upper_deviation_value,
+                "flg_available": pc.flg_available, "description": pc.description,
+                "created_at": view.time(pc.created_at_us)})
+    return [{"id": r.id, "name": r.name, "num_parameters": r.num_parameters, "flg_available": r.flg_available,
+             "description": r.description, "created_at": view.time(r.created_at_us),
+             "parameters_conditions": by_condition[r.id]} for r in rows]
+
+
+def calibration_constants(rows, view: View) -> list[dict]:
+    return [{"id": r.id, "name": r.name, "detector_type_id": r.detector_type_id, "calibration_id": r.calibration_id,
+             "condition_id": r.condition_id, "flg_auto_approve": r.flg_auto_approve, "flg_available": r.flg_available,
+             "description": r.description, "created_at": view.time(r.created_at_us),
+             "updated_at": view.time(r.updated_at_us)} for r in rows]
+
+
+def versions(rows, view: View) -> list[dict]:
+    """Versions with exactly the reference's keys: their constant, and their PDU with the mapping in force
+    now and at the version's ``begin_at``.  Related rows are read in three statements for any number."""
+    constants = {r["id"]: r for r in calibration_constants(
+        CalibrationConstant.select().where(CalibrationConstant.id.in_({r.calibration_constant_id for r in rows})),
+        view)} if rows else {}
+    pdu_ids = {r.physical_detector_unit_id for r in rows}
+    pdus = {p.id: p for p in PhysicalDetectorUnit.select().where(PhysicalDetectorUnit.id.in_(pdu_ids))} \
+        if rows else {}
+    history = defaultdict(list)
+    if rows:
+        for mapping in PduMapping.select().where(PduMapping.pdu.in_(pdu_ids)):
+            history[mapping.pdu_id].append(mapping)
+    return [_version(r, constants[r.calibration_constant_id], pdus[r.physical_detector_unit_id],
+                     history[r.physical_detector_unit_id], view) for r in rows]
+
+
+def _version(r, constant: dict, pdu, mappings: list, view: View) -> dict:
+    then = next((m for m in mappings if (m.valid_from_us is None or m.valid_from_us <= r.begin_at_us)
+                 and (m.valid_to_us is None or m.valid_to_us > r.begin_at_us)), None)
+    return {
+        "id": r.id, "name": r.name, "file_name": r.file_name, "path_to_file": r.path_to_file,
+        "data_set_name": r.data_set_name, "flg_deployed": r.flg_deployed, "flg_good_quality": r.flg_good_quality,
+        "begin_validity_at": view.time(r.begin_validity_at_us), "end_validity_at": view.time(r.end_validity_at_us),
+        "begin_at": view.time(r.begin_at_us), "start_idx": r.start_idx, "end_idx": r.end_idx,
+        "raw_data_location": r.raw_data_location, "report_id": r.report_id, "description": r.description,
+        "created_at": view.time(r.created_at_us),
+        "view_url": f"{view.base_url}/calibration_constant_versions/{r.id}",
+        "calibration_constant": constant,
+        "physical_detector_unit": {
+            "id": pdu.id, "physical_name": pdu.physical_name, "detector_type_id": pdu.detector_type_id,
+            "flg_available": pdu.flg_available, "description": pdu.description,
+            "created_at": view.time(pdu.created_at_us), "updated_at": view.time(pdu.updated_at_us),
+            "karabo_da": pdu.karabo_da, "detector_id": pdu.detector_id,
+            "virtual_device_name": pdu.virtual_device_name, "uuid": pdu.uuid,
+            "float_uuid": scalars.float_of_bits(pdu.uuid), "module_number": pdu.module_number,
+            "karabo_da_at_ccv_begin_at": then.karabo_da if then else None,
+            "detector_id_at_ccv_begin_at": then.detector_id if then else None,
+            "virtual_device_name_at_ccv_begin_at": then.virtual_device_name if then else None,
+            "module_number_at_ccv_begin_at": then.module_number if then else None}}
+
+
+def reports_with_versions(rows, view: View) -> list[dict]:
+    """A report with every version it produced, by id (the item view)."""
+    out = reports(rows, view)
+    for report in out:
+        report["calibration_constant_versions"] = versions(
+            list(CalibrationConstantVersion.select().where(CalibrationConstantVersion.report == report["id"])
+                 .order_by(CalibrationConstantVersion.id)), view)
+    return out

@@ -106,7 +106,9 @@ def test_17_48_reports(api):
     assert expect(api.post("reports/set", {"report": body}), 200) == created
     other = expect(api.post("reports/set", {"report": {"name": "b.pdf", "file_path": "/b.pdf"}}), 201)
     assert other["id"] != created["id"]
-    assert expect(api.client.simulate_get(f"/calibration/reports/{created['id']}"), 200) == created
+    item = expect(api.get(f"reports/{created['id']}"), 200)
+    assert item == {**created, "calibration_constant_versions": []}  # the item view embeds the versions
+    assert expect(api.client.simulate_get(f"/calibration/reports/{created['id']}"), 200) == item
 
 
 def test_20_immutable_identifier(api, agipd):
@@ -251,3 +253,11 @@ def test_45_modes_by_detector_type(api):
     expect(api.get("operation_modes/get_all_by_detector_type_id", "detector_type_id=999"), 404, NOT_FOUND)
     assert expect(api.get("operation_modes/get_all_by_detector_type_id", f"detector_type_id={lpd_type['id']}"),
                   200) == []
+
+
+@pytest.mark.parametrize("path", ["units/99999999999999999999", "physical_detector_units/99999999999999999999/mappings",
+                                  "calibrations/99999999999999999999/get_calibration_constant",
+                                  "calibrations/99999999999999999999/get_all_calibration_constants"])
+def test_ids_beyond_any_row(api, path):
+    """Ids too large for the columns are unknown, not server errors."""
+    expect(api.get(path), 404, NOT_FOUND)

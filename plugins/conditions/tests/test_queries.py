@@ -2,41 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-import logging
-
 import pytest
 
 from sciplane import database, is_postgres
+from sciplane.testing import count_statements as counting
 from sciplane_conditions.services import resolution
-
-
-class StatementCounter(logging.Handler):
-    """Counts the statements peewee executes (it logs each one at DEBUG)."""
-
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.statements: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        sql = record.msg[0] if isinstance(record.msg, tuple) else str(record.msg)
-        # Not peewee.pool's bookkeeping, nor a statement prepared once per connection.
-        if record.name == "peewee" and not sql.startswith("PREPARE "):
-            self.statements.append(sql)
-
-
-@contextlib.contextmanager
-def counting():
-    logger = logging.getLogger("peewee")
-    handler = StatementCounter()
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
-        yield handler.statements
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
 
 
 @pytest.fixture

@@ -27,10 +27,11 @@ class Context:
 
 @dataclass
 class Call:
-    """What a service needs from a request: the identity and the time zone."""
+    """What a service needs from a request: the identity and the deployment's conventions."""
 
     identity: Any
     tz: str
+    uuid_name: str
 
 
 class Resource:
@@ -38,7 +39,7 @@ class Resource:
         self.c = c
 
     def call(self, req) -> Call:
-        return Call(req.identity, self.c.tz)
+        return Call(req.identity, self.c.tz, self.c.settings.uuid_parameter_name)
 
     def view(self, req) -> View:
         base = self.c.settings.public_url.rstrip("/") or f"{req.scheme}://{req.netloc}{self.c.settings.mount}"

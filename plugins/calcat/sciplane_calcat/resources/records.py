@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..errors import CalcatError
 from ..services import records, reports
 from ..services.catalog import REPORTS
 from ..services.records import Kind
@@ -39,7 +40,8 @@ class ItemView(Resource):
         self.kind = kind
 
     def on_get(self, req, resp, pk: int):
-        self.send(resp, self.kind.render([records.get(self.kind, pk)], self.view(req))[0])
+        renderer = self.kind.render_item or self.kind.render
+        self.send(resp, renderer([records.get(self.kind, pk)], self.view(req))[0])
 
 
 class Item(ItemView):
@@ -54,6 +56,9 @@ class Item(ItemView):
 
     def on_delete(self, req, resp, pk: int):
         """204 with no body."""
+        if not self.kind.deletable:
+            raise CalcatError(405, f"Deleting {self.kind.name.replace('_', ' ')} is not allowed", "method_not_allowed",
+                              headers={"Allow": "GET, PUT, PATCH"})
         records.delete(self.kind, pk)
         self.audit(req, f"{self.kind.name}.delete", id=pk)
         resp.status = 204

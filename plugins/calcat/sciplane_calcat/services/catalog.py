@@ -39,7 +39,7 @@ def _unique(*columns: str, keys: tuple[str, ...] | None = None, normalise=None) 
 # -- link lists in bodies ---------------------------------------------------------------
 
 
-def _entries(value: Any) -> list[dict]:
+def entries_of(value: Any) -> list[dict]:
     """A list of link entries, or a Rails-style hash of them (``{"0": {...}}``) in key order."""
     if isinstance(value, dict):
         value = [value[key] for key in sorted(value, key=lambda k: (len(str(k)), str(k)))]
@@ -70,7 +70,7 @@ def _detector_links(body: dict) -> tuple[list[int] | None, list[int], list[int]]
     if "instrument_ids" in body:
         replace = scalars.id_list(body["instrument_ids"])
     add, remove = [], []
-    for entry in _entries(body.get("detectors_instruments_attributes")):
+    for entry in entries_of(body.get("detectors_instruments_attributes")):
         instrument_id = _link_id(entry, "instrument_id")
         if instrument_id is None:
             continue
@@ -105,7 +105,7 @@ def _write_detector_links(row: Detector, body: dict, ctx, plan) -> None:
 
 def _mode_links(body: dict) -> list[tuple[int, int | None, bool]]:
     out = []
-    for entry in _entries(body.get("detector_types_operation_modes_attributes")):
+    for entry in entries_of(body.get("detector_types_operation_modes_attributes")):
         type_id = _link_id(entry, "detector_type_id")
         if type_id is None:
             continue
@@ -237,7 +237,7 @@ REPORTS = Kind(
     render.reports, unique=[_unique("file_path")],
     filters={**name_filter(Report), "file_path": equals(Report.file_path)},
     dependents=[Dependent(CalibrationConstantVersion, "report", "calibration constant versions")],
-    check=_report_author)
+    check=_report_author, render_item=render.reports_with_versions)
 
 KINDS = [UNITS, INSTRUMENTS, DETECTOR_TYPES, OPERATION_MODES, DETECTORS, PARAMETERS, CALIBRATIONS, REPORTS]
 

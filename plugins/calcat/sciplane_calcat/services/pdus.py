@@ -167,6 +167,6 @@ def mapped_at(detector_id: Any, at: int) -> list[PhysicalDetectorUnit]:
 
 def mappings(pdu_id: int) -> list[PduMapping]:
     """The PDU's mapping history, oldest first (404 for an unknown PDU)."""
-    if not PhysicalDetectorUnit.select().where(PhysicalDetectorUnit.id == pdu_id).exists():
+    if query_id(pdu_id) is None or not PhysicalDetectorUnit.select().where(PhysicalDetectorUnit.id == pdu_id).exists():
         raise not_found()
     return sorted(_history(pdu_id), key=lambda row: (row.valid_from_us is not None, row.valid_from_us or 0, row.id))

@@ -55,6 +55,7 @@ class Kind:
     filters: dict[str, Callable[[str], Any]] = field(default_factory=dict)  # query key → value → condition
     dependents: list[Dependent] = field(default_factory=list)
     deletable: bool = True
+    render_item: Callable[[Sequence[peewee.Model], Any], list[dict]] | None = None  # the item view, if richer
     # Extra checks and writes: check(values, body, current, errors, ctx) runs before the write and may
     # answer a plan; after(row, body, ctx, plan) runs inside the write's transaction.
     check: Callable | None = None

@@ -1,0 +1,66 @@
+"""Calibration constant versions: one constant file for one PDU and one constant, from ``begin_at``.
+
+Versions are never deleted (withdrawal is ``flg_deployed = false``); every
+change of ``flg_deployed`` is kept as a deployment interval, so lookups can
+ask what was deployed at an earlier instant (``snapshot_at``).
+"""
+
+from __future__ import annotations
+
+from .. import render
+from ..models import CalibrationConstant, CalibrationConstantVersion, CcvDeployment, PhysicalDetectorUnit, Report
+from ..wire import times
+from ..wire.fields import Field
+from .catalog import DESCRIPTION, name_filter
+from .records import Kind, Unique, equals
+
+CCV = CalibrationConstantVersion
+
+
+def _check(values: dict, body: dict, current, errors, ctx) -> bool | None:
+    """Blank ``begin_validity_at`` follows ``begin_at``; the plan is the deployment flag before the write."""
+    if values.get("begin_validity_at_us") is None and "begin_at_us" in values and current is None:
+        values["begin_validity_at_us"] = values["begin_at_us"]
+    if current is not None and "begin_validity_at_us" in values and values["begin_validity_at_us"] is None:
+        values["begin_validity_at_us"] = values.get("begin_at_us", current.begin_at_us)
+    return None if current is None else current.flg_deployed
+
+
+def _record_deployment(row: CCV, body: dict, ctx, was_deployed: bool | None) -> None:
+    """Open an interval when a version becomes deployed, close it when it is withdrawn."""
+    if row.flg_deployed == bool(was_deployed):
+        return
+    now = row.created_at_us if was_deployed is None else times.now_us()
+    if row.flg_deployed:
+        CcvDeployment.create(ccv=row.id, deployed_from_us=now, deployed_to_us=None)
+    else:
+        (CcvDeployment.update(deployed_to_us=now)
+         .where((CcvDeployment.ccv == row.id) & CcvDeployment.deployed_to_us.is_null()).execute())
+
+
+def _by_report_path(value: str):
+    return CCV.report.in_(Report.select(Report.id).where(Report.file_path == value))
+
+
+VERSIONS = Kind(
+    "calibration_constant_versions", "calibration_constant_version", CCV,
+    [Field("name", required=True, max_length=60), Field("file_name", required=True, max_length=255),
+     Field("path_to_file", required=True, max_length=255), Field("data_set_name", required=True, max_length=255),
+     Field("calibration_constant_id", "ref", column="calibration_constant", target=CalibrationConstant,
+           required=True, immutable=True),
+     Field("physical_detector_unit_id", "ref", column="physical_detector_unit", target=PhysicalDetectorUnit,
+           required=True, immutable=True),
+     Field("flg_deployed", "bool", default=True), Field("flg_good_quality", "bool", default=True),
+     Field("begin_at", "time", column="begin_at_us", required=True),
+     Field("begin_validity_at", "time", column="begin_validity_at_us"),
+     Field("end_validity_at", "time", column="end_validity_at_us"),
+     Field("start_idx", "int"), Field("end_idx", "int"), Field("raw_data_location"),
+     Field("report_id", "ref", column="report", target=Report), DESCRIPTION],
+    render.versions,
+    unique=[Unique(("name",), ("name",)),
+            Unique(("calibration_constant", "physical_detector_unit", "begin_at_us"),
+                   ("calibration_constant_id", "physical_detector_unit_id", "begin_at"))],
+    filters={**name_filter(CCV), "report_id": equals(CCV.report), "report.file_path": _by_report_path,
+             "calibration_constant_id": equals(CCV.calibration_constant),
+             "physical_detector_unit_id": equals(CCV.physical_detector_unit)},
+    deletable=False, check=_check, after=_record_deployment)
