@@ -6,7 +6,7 @@ from sciplane import Route
 from sciplane.auth.oauth import TokenEndpoint
 
 from . import openapi
-from .resources import records
+from .resources import records, versions
 from .resources.base import Context
 from .resources.conditions import ExpectedCondition, PossibleConditions, SetExpectedCondition
 from .resources.constants import ConstantOfCalibration, ConstantsOfCalibration
@@ -55,6 +55,10 @@ def build(c: Context, accounts) -> list[Route]:
                     "calibration-constant", openapi.ONE, {"GET": READ}),
               route("/api/calibrations/{pk:uint}/get_all_calibration_constants", ConstantsOfCalibration(c),
                     "calibration-constants", openapi.LIST, {"GET": READ})]
+    for segment, resource in versions.lookups(c).items():
+        table.append(route(f"/api/calibration_constants/{{pk:uint}}/{segment}", resource, f"versions-{segment}",
+                           openapi.LIST if segment in ("get_all_versions", "get_closest_version_by_detector")
+                           else openapi.ONE, {"GET": READ}))
     setter = SetExpectedCondition(c)
     for spelling in ("set_expected_condition", "set_expected_conditions", "set_possible_conditions"):
         table.append(route(f"/api/conditions/{spelling}", setter, f"conditions-{spelling}",

@@ -7,11 +7,14 @@ ask what was deployed at an earlier instant (``snapshot_at``).
 
 from __future__ import annotations
 
-from .. import render
+from .. import render, selection
+from ..errors import not_found
 from ..models import CalibrationConstant, CalibrationConstantVersion, CcvDeployment, PhysicalDetectorUnit, Report
-from ..wire import times
+from ..wire import scalars, times
 from ..wire.fields import Field
+from . import pdus
 from .catalog import DESCRIPTION, name_filter
+from .lookups import query_id
 from .records import Kind, Unique, equals
 
 CCV = CalibrationConstantVersion
@@ -64,3 +67,52 @@ VERSIONS = Kind(
              "calibration_constant_id": equals(CCV.calibration_constant),
              "physical_detector_unit_id": equals(CCV.physical_detector_unit)},
     deletable=False, check=_check, after=_record_deployment)
+
+
+# -- lookups under calibration_constants/{id}/ -----------------------------------------------
+
+
+def _instants(params: dict, tz: str) -> tuple[int, int | None]:
+    """``(event time, state time or None)`` from ``event_at`` (empty: now) and ``snapshot_at``."""
+    event = pdus.snapshot_time(params, tz, "event_at")
+    snapshot = pdus.snapshot_time(params, tz, "snapshot_at") if not _blank(params.get("snapshot_at")) else None
+    return event, snapshot
+
+
+def _blank(value) -> bool:
+    value = value[-1] if isinstance(value, list) else value
+    return scalars.blank(value)
+
+
+def _constants(pk: int, params: dict, *, own_only: bool = False) -> list[int]:
+    """The path's constant must exist; ``calibration_constant_ids`` (empty: the path's id) are searched."""
+    if query_id(pk) is None or not CalibrationConstant.select().where(CalibrationConstant.id == pk).exists():
+        raise not_found()
+    ids = [] if own_only else [i for i in scalars.id_list(params.get("calibration_constant_ids"))
+                               if -(2 ** 31) <= i < 2 ** 31]
+    return ids or [pk]
+
+
+def for_pdu(pk: int, params: dict, tz: str, strategy: str, *, own_only: bool = False) -> list[CCV]:
+    """Candidates of one PDU in strategy order; 404 when there are none."""
+    event, snapshot = _instants(params, tz)
+    pdu = query_id(params.get("physical_detector_unit_id"))
+    found = selection.versions(_constants(pk, params, own_only=own_only), [pdu] if pdu is not None else [], event,
+                               strategy=strategy, snapshot_us=snapshot)
+    if not found:
+        raise not_found()
+    return found
+
+
+def closest_by_detector(pk: int, params: dict, tz: str) -> list[CCV]:
+    """For each PDU mapped to ``detector_id`` at ``snapshot_at`` (or now), optionally only ``karabo_da``'s,
+    the closest candidate; by distance to the event, then slot.  404 when there is none."""
+    event, snapshot = _instants(params, tz)
+    constants = _constants(pk, params)
+    mapped = pdus.mapped_at(params.get("detector_id"), snapshot if snapshot is not None else times.now_us())
+    slot = scalars.karabo_da_filter(params.get("karabo_da"))
+    slots = {pdu.id: pdu.karabo_da for pdu in mapped if slot is None or pdu.karabo_da == slot}
+    found = selection.versions(constants, slots, event, snapshot_us=snapshot, first_per="pdu")
+    if not found:
+        raise not_found()
+    return sorted(found, key=lambda v: (abs(v.begin_at_us - event), slots[v.physical_detector_unit_id]))
