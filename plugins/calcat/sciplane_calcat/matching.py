@@ -85,3 +85,25 @@ def possible(entries: list[Entry], event_us: int) -> list[Condition]:
            f"WHERE m.n = {p} AND c.num_parameters = {p} AND c.flg_available "
            f"ORDER BY ABS(c.created_at_us - {p}), c.id DESC")
     return list(Condition.raw(sql, *args, n, n, event_us))
+
+
+def for_pdus(entries: list[Entry], uuid_parameter_id: int | None, uuids: list[int]) -> list[tuple[int, int | None]]:
+    """``(condition id, bound uuid or None)`` of the available conditions matching ``entries`` tolerantly:
+    generic ones (exactly these parameters) and ones bound to a PDU (these plus its Detector UUID, compared
+    on the bits).  One statement."""
+    p = database.param
+    extra = None
+    if uuid_parameter_id is not None and uuids:
+        extra = (f"SELECT condition_id, parameter_id, value_bits FROM calcat_parameter_condition "
+                 f"WHERE parameter_id = {p} AND value_bits IN ({', '.join([p] * len(uuids))})",
+                 [uuid_parameter_id, *uuids])
+    hits, args = hits_sql(entries, extra)
+    n = len(entries)
+    uuid_pid = uuid_parameter_id if uuid_parameter_id is not None else -1
+    sql = (f"WITH hits AS ({hits}), m AS (SELECT condition_id, COUNT(*) AS n, "
+           f"MAX(CASE WHEN parameter_id = {p} THEN value_bits END) AS pdu_uuid FROM hits GROUP BY condition_id) "
+           f"SELECT c.id, m.pdu_uuid FROM m JOIN calcat_condition c ON c.id = m.condition_id WHERE c.flg_available "
+           f"AND ((m.pdu_uuid IS NULL AND m.n = {p} AND c.num_parameters = {p}) "
+           f"OR (m.pdu_uuid IS NOT NULL AND m.n = {p} AND c.num_parameters = {p}))")
+    rows = database.execute_sql(sql, [*args, uuid_pid, n, n, n + 1, n + 1]).fetchall()
+    return [(condition_id, pdu_uuid) for condition_id, pdu_uuid in rows]

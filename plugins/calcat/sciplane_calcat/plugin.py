@@ -62,3 +62,9 @@ def permission_allowed(identity, action, ctx):
     if not identity.authenticated:
         return False
     return not settings.write_roles or bool(set(settings.write_roles) & set(identity.roles))
+
+
+@hookimpl
+def load_demo(ctx, echo):
+    from . import demo
+    demo.load(ctx, echo)

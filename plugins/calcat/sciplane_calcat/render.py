@@ -148,15 +148,19 @@ def calibration_constants(rows, view: View) -> list[dict]:
              "updated_at": view.time(r.updated_at_us)} for r in rows]
 
 
-def versions(rows, view: View) -> list[dict]:
+def versions(rows, view: View, constant_rows: dict | None = None, pdu_rows: dict | None = None) -> list[dict]:
     """Versions with exactly the reference's keys: their constant, and their PDU with the mapping in force
-    now and at the version's ``begin_at``.  Related rows are read in three statements for any number."""
-    constants = {r["id"]: r for r in calibration_constants(
-        CalibrationConstant.select().where(CalibrationConstant.id.in_({r.calibration_constant_id for r in rows})),
-        view)} if rows else {}
+    now and at the version's ``begin_at``.  Related rows are read in three statements for any number
+    (one, when the caller already holds the constants and the PDUs by id)."""
+    if constant_rows is None:
+        constant_rows = {cc.id: cc for cc in CalibrationConstant.select().where(
+            CalibrationConstant.id.in_({r.calibration_constant_id for r in rows}))} if rows else {}
+    constants = {r["id"]: r for r in calibration_constants(list(constant_rows.values()), view)}
     pdu_ids = {r.physical_detector_unit_id for r in rows}
-    pdus = {p.id: p for p in PhysicalDetectorUnit.select().where(PhysicalDetectorUnit.id.in_(pdu_ids))} \
-        if rows else {}
+    if pdu_rows is None:
+        pdu_rows = {p.id: p for p in PhysicalDetectorUnit.select().where(PhysicalDetectorUnit.id.in_(pdu_ids))} \
+            if rows else {}
+    pdus = pdu_rows
     history = defaultdict(list)
     if rows:
         for mapping in PduMapping.select().where(PduMapping.pdu.in_(pdu_ids)):

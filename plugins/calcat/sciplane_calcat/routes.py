@@ -59,6 +59,9 @@ def build(c: Context, accounts) -> list[Route]:
         table.append(route(f"/api/calibration_constants/{{pk:uint}}/{segment}", resource, f"versions-{segment}",
                            openapi.LIST if segment in ("get_all_versions", "get_closest_version_by_detector")
                            else openapi.ONE, {"GET": READ}))
+    table.append(route("/api/calibration_constant_versions/get_by_detector_conditions",
+                       versions.ByDetectorConditions(c), "versions-by-detector-conditions", openapi.SEARCH,
+                       searches))
     setter = SetExpectedCondition(c)
     for spelling in ("set_expected_condition", "set_expected_conditions", "set_possible_conditions"):
         table.append(route(f"/api/conditions/{spelling}", setter, f"conditions-{spelling}",

@@ -26,17 +26,24 @@ _ORDER = {
 
 
 def versions(constant_ids: Iterable[int], pdu_ids: Iterable[int], event_us: int, *, strategy: str = CLOSEST,
-             snapshot_us: int | None = None, first_per: str | None = None) -> list[CalibrationConstantVersion]:
+             snapshot_us: int | None = None, first_per: str | None = None,
+             pairs: Iterable[tuple[int, int]] | None = None) -> list[CalibrationConstantVersion]:
     """Candidate versions in strategy order; ``first_per``: only the first of each group, the group being
-    ``"pdu"`` or ``"pdu_calibration"`` (a PDU and the calibration of the version's constant)."""
+    ``"pdu"`` or ``"pdu_calibration"`` (a PDU and the calibration of the version's constant).  ``pairs``:
+    only these ``(constant, PDU)`` combinations (constants bound to one PDU by their condition)."""
     constant_ids, pdu_ids = list(constant_ids), list(pdu_ids)
-    if not constant_ids or not pdu_ids:
+    pairs = list(pairs) if pairs is not None else None
+    if not constant_ids or not pdu_ids or pairs == []:
         return []
     p = database.param
     args: list = [*constant_ids, *pdu_ids, event_us]
     where = [f"v.calibration_constant_id IN ({', '.join([p] * len(constant_ids))})",
              f"v.physical_detector_unit_id IN ({', '.join([p] * len(pdu_ids))})",
              f"(v.end_validity_at_us IS NULL OR v.end_validity_at_us > {p})"]
+    if pairs is not None:
+        values = ", ".join(f"({p}, {p})" for _ in pairs)
+        where.append(f"(v.calibration_constant_id, v.physical_detector_unit_id) IN (VALUES {values})")
+        args += [value for pair in pairs for value in pair]
     if snapshot_us is None:
         where.append("v.flg_deployed")
     else:

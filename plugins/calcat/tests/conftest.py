@@ -25,3 +25,12 @@ def app(make_app, calcat_settings):
 @pytest.fixture
 def api(app) -> Api:
     return Api(RawClient(app))
+
+
+@pytest.fixture
+def demo(app, api) -> Api:
+    """The demo catalogue (section 13 of the specification), loaded through the services."""
+    from sciplane_calcat import demo as demo_data
+    with app.sciplane.database.connection_context():
+        demo_data.load(app.sciplane, echo=lambda message: None)
+    return api

@@ -9,6 +9,7 @@ from sciplane.media import dumps, loads
 
 from ..errors import bad_request
 from ..render import View
+from ..services import Call
 
 JSON = "application/json; charset=utf-8"
 
@@ -23,15 +24,6 @@ class Context:
     @property
     def tz(self) -> str:
         return self.settings.timezone
-
-
-@dataclass
-class Call:
-    """What a service needs from a request: the identity and the deployment's conventions."""
-
-    identity: Any
-    tz: str
-    uuid_name: str
 
 
 class Resource:

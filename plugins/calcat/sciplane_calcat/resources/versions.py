@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import render, selection
-from ..services import versions
+from ..services import by_detector, versions
 from .base import Resource
 
 
@@ -35,3 +35,12 @@ def lookups(c) -> dict[str, Resource]:
         "get_all_versions": VersionLookup(c, selection.CLOSEST, single=False),
         "get_closest_version_by_detector": ClosestByDetector(c),
     }
+
+
+class ByDetectorConditions(Resource):
+    def on_get(self, req, resp):
+        """One version per module and calibration of the detector for the body's condition."""
+        found, constants, pdus = by_detector.find(req.params, self.body(req), self.call(req))
+        self.send(resp, render.versions(found, self.view(req), constants, pdus))
+
+    on_post = on_get

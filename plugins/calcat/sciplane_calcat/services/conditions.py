@@ -43,9 +43,22 @@ def event_time(body: dict, tz: str) -> int:
 def resolve(raw_entries: list[dict], uuid_name: str, *, defaults: bool) -> list[Entry]:
     """Parameters resolved in one statement and values read; ``defaults``: absent deviations take the
     parameter's defaults (tolerant searches), else 0.0."""
+    entries, _ = _resolve(raw_entries, uuid_name, defaults=defaults, find_uuid=False)
+    return entries
+
+
+def resolve_with_uuid_parameter(raw_entries: list[dict], uuid_name: str) -> tuple[list[Entry], int | None]:
+    """:func:`resolve` (tolerant) without any UUID entry, and the UUID parameter's id, in the same statement."""
+    entries, uuid_parameter = _resolve(raw_entries, uuid_name, defaults=True, find_uuid=True)
+    return [e for e in entries if e.kind != "uuid"], uuid_parameter
+
+
+def _resolve(raw_entries: list[dict], uuid_name: str, *, defaults: bool,
+             find_uuid: bool) -> tuple[list[Entry], int | None]:
     if not raw_entries:
         raise invalid(PARAMETERS_KEY, BLANK)
-    ids, names = [], []
+    uuid_ci = uuid_name.lower()
+    ids, names = [], [uuid_ci] if find_uuid else []
     for raw in raw_entries:
         pid = _optional_int(raw.get("parameter_id"))
         if pid is not None:
@@ -62,7 +75,6 @@ def resolve(raw_entries: list[dict], uuid_name: str, *, defaults: bool) -> list[
     by_name_ci = {p.name_ci: p for p in found}
     entries: list[Entry] = []
     seen: set[int] = set()
-    uuid_ci = uuid_name.lower()
     for raw in raw_entries:
         pid = _optional_int(raw.get("parameter_id"))
         parameter = by_id.get(pid) if pid is not None else by_name_ci.get(str(raw.get("parameter_name") or "").lower())
@@ -72,7 +84,8 @@ def resolve(raw_entries: list[dict], uuid_name: str, *, defaults: bool) -> list[
             raise invalid(PARAMETERS_KEY, "contain a parameter more than once")
         seen.add(parameter.id)
         entries.append(_entry(parameter, raw, defaults, uuid_ci))
-    return entries
+    uuid_parameter = by_name_ci.get(uuid_ci)
+    return entries, uuid_parameter.id if uuid_parameter is not None else None
 
 
 def _optional_int(value: Any) -> int | None:
