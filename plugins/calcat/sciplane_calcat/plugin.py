@@ -68,3 +68,9 @@ def permission_allowed(identity, action, ctx):
 def load_demo(ctx, echo):
     from . import demo
     demo.load(ctx, echo)
+
+
+@hookimpl
+def register_commands():
+    from .commands import COMMANDS
+    return COMMANDS
