@@ -149,3 +149,59 @@ def test_110_token_renewal(client, served):
     session.token = {**session.token, "expires_in": -10, "expires_at": time.time() - 10}  # expired, locally
     assert client.get_current_user().status_code == 200
     assert client.oauth_client.session.token["access_token"] != first
+
+
+def test_107_module_crud(client):
+    """107: create, find, update, delete and delete again through the client's model classes, with the
+    ``success`` flags and ``app_info`` values of the reference."""
+    from calibration_client.modules import Calibration, DetectorType, Parameter, PhysicalDetectorUnit, Report
+
+    dtype = DetectorType(client, "E2E-Type", True, "made by the client")
+    created = dtype.create()
+    assert created["success"] and created["status_code"] == 201, created
+    assert DetectorType.get_by_name(client, "E2E-Type")["data"]["id"] == dtype.id
+    duplicate = DetectorType(client, "E2E-Type", True).create()
+    assert duplicate["success"] is False and duplicate["app_info"] == {"name": ["has already been taken"]}
+    dtype.description = "changed"
+    assert dtype.update()["data"]["description"] == "changed"
+
+    pdu = PhysicalDetectorUnit(client, "E2E_PDU", "", "", "123456789", str(dtype.id), "", True)
+    assert pdu.create()["success"], pdu
+    found = PhysicalDetectorUnit.get_by_name(client, "E2E_PDU")["data"]
+    assert (found["uuid"], found["detector"], found["karabo_da"]) == (123456789, None, None)
+    assert dtype.delete()["success"] is False  # a PDU still uses the type
+    assert pdu.delete()["success"] and dtype.delete()["success"]
+    gone = dtype.delete()
+    assert gone["success"] is False and gone["app_info"] == "Resource not found!"
+
+    parameter = Parameter(client, "E2E parameter", 1, True, False, False, 0.5, 0.5)
+    assert parameter.create()["success"]
+    assert Parameter.get_by_name(client, "e2e PARAMETER")["data"]["id"] == parameter.id
+    assert parameter.delete()["success"]
+
+    calibration = Calibration(client, "E2E calibration", 1, None, None, None)
+    assert calibration.create()["success"]
+    again = Calibration(client, "E2E calibration", 1, None, None, None).create()
+    assert again["app_info"] == {"name": ["has already been taken"], "unit": ["has already been taken"]}
+    assert calibration.delete()["success"]
+
+    report = Report(client, "e2e_report.pdf", "/e2e/r.pdf", True)
+    first, second = report.set(), Report(client, "e2e_report.pdf", "/e2e/r.pdf", True).set()
+    assert first["success"] and second["success"] and first["data"]["id"] == second["data"]["id"]
+
+
+def test_108_condition_class(client):
+    """108: ``Condition.set_expected`` / ``get_expected`` / ``get_possible`` through the client class."""
+    from calibration_client.modules import Condition
+
+    entries = [{"parameter_name": name, "value": str(value), "lower_deviation_value": "0.0",
+                "upper_deviation_value": "0.0", "flg_available": "true", "description": ""}
+               for name, value in VALUES.items()]
+    condition = Condition(client, "E2E condition", True, None, entries)
+    first = condition.set_expected()
+    assert first["success"] and first["status_code"] == 201, first
+    second = Condition(client, "other name", True, None, entries).set_expected()
+    assert second["success"] and second["data"]["id"] == first["data"]["id"]
+    assert Condition(client, "", True, None, entries).get_expected()["data"]["id"] == first["data"]["id"]
+    possible = Condition(client, "", True, None, entries).get_possible()
+    assert possible["success"] and possible["data"][0]["id"] == first["data"]["id"]

@@ -261,3 +261,16 @@ def test_45_modes_by_detector_type(api):
 def test_ids_beyond_any_row(api, path):
     """Ids too large for the columns are unknown, not server errors."""
     expect(api.get(path), 404, NOT_FOUND)
+
+
+def test_124_unhandled_failure(api, monkeypatch):
+    """124: an unexpected exception in a responder → 500 JSON in the dialect, no traceback."""
+    from sciplane_calcat.services import lookups
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr(lookups, "detectors_by_instrument", broken)
+    result = api.get("detectors/get_all_by_instrument", "instrument_id=1")
+    expect(result, 500, {"info": "Internal server error"})
+    assert b"secret" not in result.content
