@@ -3,7 +3,10 @@ otherwise) and an HTTP helper speaking the dialect."""
 
 from __future__ import annotations
 
+import threading
+from socketserver import ThreadingMixIn
 from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 
@@ -34,3 +37,24 @@ def demo(app, api) -> Api:
     with app.sciplane.database.connection_context():
         demo_data.load(app.sciplane, echo=lambda message: None)
     return api
+
+
+class _Server(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def served(demo, app):
+    """The demo app on a loopback port, for the real clients (a threaded WSGI server keeps ``//`` in
+    paths, as gunicorn does)."""
+    server = make_server("127.0.0.1", 0, app, server_class=_Server, handler_class=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()

@@ -3,10 +3,7 @@ served instance, in its three authentication modes."""
 
 from __future__ import annotations
 
-import threading
 import time
-from socketserver import ThreadingMixIn
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 
@@ -18,26 +15,6 @@ VALUES = {"Sensor Bias Voltage": 300.0, "Pixels X": 512.0, "Pixels Y": 128.0, "M
           "Acquisition rate": 1.1, "Gain setting": 0.0}
 DARK = ["Offset", "Noise", "ThresholdsDark", "BadPixelsDark"]
 PDUS = [f"AGIPD_SIV1_AGIPDV11_M{500 + m}" for m in range(4)]
-
-
-class _Server(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
-@pytest.fixture
-def served(demo, app):
-    """The test's app on a loopback port (a threaded WSGI server keeps ``//`` in the path, as gunicorn)."""
-    server = make_server("127.0.0.1", 0, app, server_class=_Server, handler_class=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
 
 
 MODES = {"none": {"auth_mode": "disabled"}, "token": {"auth_mode": "writes"}, "oauth": {"auth_mode": "writes"}}
