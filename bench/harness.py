@@ -321,12 +321,14 @@ class Harness:
                 yield Sciplane(server, app_env)
 
     def load(self, server: Server, paths: Sequence[str], *, expect_status: int = 200, expect_json: bool = True,
-             headers: Sequence[tuple[str, str]] = ()) -> loadgen.LoadResult:
+             headers: Sequence[tuple[str, str]] = (), method: str = "GET", body: bytes = b"",
+             connections: int | None = None) -> loadgen.LoadResult:
         """Drive the configured load at ``paths`` (cycled per connection); adds the server's CPU use."""
         o = self.options
-        spec = loadgen.LoadSpec(server.base_url, tuple(paths), connections=o.connections, processes=o.processes,
-                                warmup=o.warmup, duration=o.duration, max_requests=o.max_requests,
-                                expect_status=expect_status, expect_json=expect_json, headers=tuple(headers))
+        spec = loadgen.LoadSpec(server.base_url, tuple(paths), connections=connections or o.connections,
+                                processes=o.processes, warmup=o.warmup, duration=o.duration,
+                                max_requests=o.max_requests, expect_status=expect_status, expect_json=expect_json,
+                                headers=tuple(headers), method=method, body=body)
         marks: list[tuple[float, float]] = []
 
         def mark() -> None:

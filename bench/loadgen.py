@@ -61,6 +61,8 @@ class LoadSpec:
     expect_status: int = 200
     expect_json: bool = True
     headers: tuple[tuple[str, str], ...] = ()
+    method: str = "GET"
+    body: bytes = b""  # sent with every request (a JSON query on a GET, say), with Content-Length
 
 
 @dataclass
@@ -149,11 +151,13 @@ def loopback_address(base_url: str) -> tuple[str, int]:
 
 
 def encode_requests(spec: LoadSpec) -> list[bytes]:
-    """One ready-to-send GET per path, so the hot loop only copies bytes."""
+    """One ready-to-send request per path, so the hot loop only copies bytes."""
     ip, port = loopback_address(spec.base_url)
     extra = "".join(f"{name}: {value}\r\n" for name, value in spec.headers)
-    return [(f"GET {path} HTTP/1.1\r\nHost: {ip}:{port}\r\nAccept: */*\r\n{extra}\r\n").encode("latin-1")
-            for path in spec.paths]
+    if spec.body:
+        extra += f"Content-Length: {len(spec.body)}\r\n"
+    return [(f"{spec.method} {path} HTTP/1.1\r\nHost: {ip}:{port}\r\nAccept: */*\r\n{extra}\r\n").encode("latin-1")
+            + spec.body for path in spec.paths]
 
 
 def percentiles(latencies: array) -> dict[str, float]:

@@ -250,6 +250,8 @@ class AccountService:
 
     def issue_client_token(self, client_id: str, secret: str) -> tuple[str, int, dt.datetime] | None:
         """Exchange client credentials for an access token, or None when they are wrong."""
+        if "\x00" in client_id:  # never a stored id, and PostgreSQL refuses it in a query
+            return None
         client = (OAuthClient.select(OAuthClient, User).join(User)
                   .where((OAuthClient.client_id == client_id) & OAuthClient.revoked.is_null()).first())
         if client is None or not hmac.compare_digest(client.secret_hash, digest(secret)) or not client.user.is_active:

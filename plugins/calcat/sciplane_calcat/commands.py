@@ -50,6 +50,18 @@ def load_demo(ctx) -> None:
     _run(ctx, lambda: demo.load(ctx, click.echo))
 
 
+@calcat.command("load-benchmark")
+@click.option("--scale", type=float, default=1.0, show_default=True,
+              help="Fraction of the 20,000 conditions and 200,000 versions to create.")
+@pass_app
+def load_benchmark(ctx, scale: float) -> None:
+    """Load the demo, then the benchmark catalogue (20 detectors × 16 modules, 200,000 versions)."""
+    from . import benchmark, demo
+    settings = ctx.plugin_settings("calcat")
+    call = Call(OPERATOR, settings.timezone, settings.uuid_parameter_name)
+    _run(ctx, lambda: (demo.load(ctx, click.echo), benchmark.load(call, click.echo, scale)))
+
+
 @calcat.command("detectors")
 @click.option("--instrument", help="Only the detectors of this instrument identifier (e.g. SPB).")
 @pass_app

@@ -7,6 +7,7 @@ from pathlib import Path
 from sciplane import Action, EndpointGroup, hookimpl
 
 from . import errors, routes
+from .middleware import RejectNul
 from .models import MODELS
 from .resources.base import Context
 from .settings import ALL, DISABLED, CalcatSettings
@@ -47,6 +48,11 @@ def register_endpoint_groups(ctx):
                           strip_suffixes=(".json",), error_renderer=errors.render,
                           max_body_bytes=settings.max_body_bytes, auth_schemes=("Bearer",),
                           description="Calibration catalogue (CalCat-compatible)")]
+
+
+@hookimpl
+def register_middleware(ctx):
+    return [RejectNul(NAME)]
 
 
 @hookimpl(trylast=True)

@@ -274,3 +274,14 @@ def test_124_unhandled_failure(api, monkeypatch):
     result = api.get("detectors/get_all_by_instrument", "instrument_id=1")
     expect(result, 500, {"info": "Internal server error"})
     assert b"secret" not in result.content
+
+
+def test_nul_characters(api):
+    """NUL in a query value or a body text → 400 JSON (PostgreSQL could not even compare it)."""
+    expect(api.get("detectors", "identifier=a%00b"), 400, {"info": "Query values cannot contain NUL characters"})
+    expect(api.post("detectors", {"detector": {"name": "a\x00b", "identifier": "x"}}), 400,
+           {"info": "Text values cannot contain NUL characters"})
+    token = api.client.simulate_post("/calibration/oauth/token", headers={
+        "Content-Type": "application/x-www-form-urlencoded"},
+        body="grant_type=client_credentials&client_id=%00&client_secret=s")
+    assert token.status_code == 401 and token.json["error"] == "invalid_client"

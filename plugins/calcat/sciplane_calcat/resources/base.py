@@ -49,6 +49,8 @@ class Resource:
             raise bad_request("Invalid JSON body") from None
         if not isinstance(value, dict):
             raise bad_request("Invalid JSON body")
+        if _has_nul(value):
+            raise bad_request("Text values cannot contain NUL characters")
         return value
 
     @staticmethod
@@ -66,3 +68,14 @@ def query(req) -> dict:
     """Query parameters as sent (repeated keys as lists; never split at commas)."""
     return req.params
 
+
+
+def _has_nul(value: Any) -> bool:
+    """Whether a NUL character appears in any key or text of a parsed body (PostgreSQL cannot store it)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
