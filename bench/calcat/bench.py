@@ -14,6 +14,7 @@ call of its flow, fixed-token mode) <= 100 ms end to end.
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import time
 import urllib.request
@@ -44,6 +45,7 @@ def _inject_times(base: str, count: int) -> list[float]:
     """Seconds per ``inject_new_calibration_constant_version``, each a new version of one module."""
     from calibration_client import CalibrationClient
 
+    os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"  # the benchmark server is plain HTTP on loopback
     client = CalibrationClient(use_oauth2=True, client_id="demo-client", client_secret="demo-secret",
                                token_url=f"{base}/calibration/oauth/token", base_api_url=f"{base}{API}/",
                                session_token={"access_token": "demo-writer-token", "token_type": "Bearer",

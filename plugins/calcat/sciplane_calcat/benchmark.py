@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from sciplane import database, write_transaction
+from sciplane import database, is_postgres, write_transaction
 
 from . import matching
 from .matching import Entry
@@ -59,6 +59,8 @@ def load(call, echo: Callable[[str], None] = print, scale: float = 1.0) -> None:
     echo(f"calcat benchmark: {len(detectors)} detectors, {len(pdus)} modules, {len(conditions)} conditions")
     _versions(rng, agipd, calibrations, pdus, conditions, int(VERSIONS_N * scale))
     echo(f"calcat benchmark: {CalibrationConstantVersion.select().count()} constant versions in all")
+    if is_postgres():  # fresh statistics and visibility maps, as autovacuum would leave them
+        database.execute_sql("VACUUM ANALYZE")
 
 
 def _calibrations(call) -> list[Calibration]:

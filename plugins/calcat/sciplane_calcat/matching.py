@@ -1,9 +1,11 @@
 """Condition matching in SQL: one statement per search, whatever the number of parameters.
 
 A query is a list of :class:`Entry` objects (parameters resolved, values
-read).  Each entry becomes one branch of a ``UNION ALL`` of index range
-scans on ``calcat_parameter_condition``; a condition matches when every
-branch hit it and it has exactly as many parameters as the query.  Floats are
+read).  Each entry becomes an index range scan on
+``calcat_parameter_condition`` (a "branch"); a condition matches when every
+branch holds it and it has exactly as many parameters as the query.  The
+branches are semi-joins, so the planner starts from the most selective one
+and probes the others through the (condition, parameter) index.  Floats are
 compared exactly: bounds are computed here with IEEE arithmetic and passed as
 parameters, and the detector UUID is compared on its 64-bit pattern.
 """
@@ -51,9 +53,12 @@ def match_key(entries: list[Entry]) -> str:
 
 def _branch(entry: Entry, p: str) -> tuple[str, list]:
     """One ``UNION ALL`` branch selecting ``(condition_id, parameter_id, value_bits)`` hits for ``entry``."""
-    head = "SELECT condition_id, parameter_id, value_bits FROM calcat_parameter_condition WHERE parameter_id = " + p
     if entry.kind == "uuid":
-        return f"{head} AND value_bits = {p}", [entry.parameter_id, entry.bits]
+        return (f"SELECT condition_id, parameter_id, value_bits FROM calcat_parameter_condition "
+                f"WHERE parameter_id = {p} AND value_bits = {p}", [entry.parameter_id, entry.bits])
+    # No value_bits here: the branch is then answered from the (parameter, value, condition) index alone.
+    head = ("SELECT condition_id, parameter_id, CAST(NULL AS BIGINT) AS value_bits FROM calcat_parameter_condition "
+            f"WHERE parameter_id = {p}")
     if entry.kind == "text":
         text = entry.text or ""
         return (f"{head} AND substr(COALESCE(txt_value, ''), 1, {p}) = {p}",
@@ -65,26 +70,25 @@ def _branch(entry: Entry, p: str) -> tuple[str, list]:
                                                       entry.value + entry.hi]
 
 
-def hits_sql(entries: list[Entry], extra: tuple[str, list] | None = None) -> tuple[str, list]:
-    """The ``hits`` common table expression for ``entries`` (plus an optional extra branch)."""
+def semi_joins(entries: list[Entry]) -> tuple[str, list]:
+    """``c.id IN (<branch>) AND …`` for every entry: the planner starts from the most selective branch and
+    probes the others through the (condition, parameter) index, instead of aggregating every hit."""
     p = database.param
     branches = [_branch(entry, p) for entry in entries]
-    if extra is not None:
-        branches.append(extra)
-    return (" UNION ALL ".join(sql for sql, _ in branches), [value for _, args in branches for value in args])
+    sql = " AND ".join(f"c.id IN (SELECT condition_id FROM ({branch}) b{index})"
+                       for index, (branch, _) in enumerate(branches))
+    return sql, [value for _, args in branches for value in args]
 
 
 def possible(entries: list[Entry], event_us: int) -> list[Condition]:
     """The available conditions with exactly this parameter set, each value within its tolerance,
     closest in creation time to ``event_us`` first (then newest id)."""
     p = database.param
-    hits, args = hits_sql(entries)
+    matches, args = semi_joins(entries)
     n = len(entries)
-    sql = (f"WITH hits AS ({hits}) SELECT c.* FROM (SELECT condition_id, COUNT(*) AS n FROM hits "
-           f"GROUP BY condition_id) m JOIN calcat_condition c ON c.id = m.condition_id "
-           f"WHERE m.n = {p} AND c.num_parameters = {p} AND c.flg_available "
+    sql = (f"SELECT c.* FROM calcat_condition c WHERE c.flg_available AND c.num_parameters = {p} AND {matches} "
            f"ORDER BY ABS(c.created_at_us - {p}), c.id DESC")
-    return list(Condition.raw(sql, *args, n, n, event_us))
+    return list(Condition.raw(sql, n, *args, event_us))
 
 
 def for_pdus(entries: list[Entry], uuid_parameter_id: int | None, uuids: list[int]) -> list[tuple[int, int | None]]:
@@ -92,18 +96,16 @@ def for_pdus(entries: list[Entry], uuid_parameter_id: int | None, uuids: list[in
     generic ones (exactly these parameters) and ones bound to a PDU (these plus its Detector UUID, compared
     on the bits).  One statement."""
     p = database.param
-    extra = None
-    if uuid_parameter_id is not None and uuids:
-        extra = (f"SELECT condition_id, parameter_id, value_bits FROM calcat_parameter_condition "
-                 f"WHERE parameter_id = {p} AND value_bits IN ({', '.join([p] * len(uuids))})",
-                 [uuid_parameter_id, *uuids])
-    hits, args = hits_sql(entries, extra)
+    matches, args = semi_joins(entries)
     n = len(entries)
-    uuid_pid = uuid_parameter_id if uuid_parameter_id is not None else -1
-    sql = (f"WITH hits AS ({hits}), m AS (SELECT condition_id, COUNT(*) AS n, "
-           f"MAX(CASE WHEN parameter_id = {p} THEN value_bits END) AS pdu_uuid FROM hits GROUP BY condition_id) "
-           f"SELECT c.id, m.pdu_uuid FROM m JOIN calcat_condition c ON c.id = m.condition_id WHERE c.flg_available "
-           f"AND ((m.pdu_uuid IS NULL AND m.n = {p} AND c.num_parameters = {p}) "
-           f"OR (m.pdu_uuid IS NOT NULL AND m.n = {p} AND c.num_parameters = {p}))")
-    rows = database.execute_sql(sql, [*args, uuid_pid, n, n, n + 1, n + 1]).fetchall()
-    return [(condition_id, pdu_uuid) for condition_id, pdu_uuid in rows]
+    if uuid_parameter_id is None or not uuids:
+        sql = (f"SELECT c.id, NULL FROM calcat_condition c WHERE c.flg_available AND c.num_parameters = {p} "
+               f"AND {matches}")
+        return [tuple(row) for row in database.execute_sql(sql, [n, *args]).fetchall()]
+    in_uuids = ", ".join([p] * len(uuids))
+    sql = (f"SELECT c.id, (SELECT value_bits FROM calcat_parameter_condition u WHERE u.condition_id = c.id "
+           f"AND u.parameter_id = {p}) FROM calcat_condition c WHERE c.flg_available AND {matches} "
+           f"AND (c.num_parameters = {p} OR (c.num_parameters = {p} AND c.id IN (SELECT condition_id "
+           f"FROM calcat_parameter_condition WHERE parameter_id = {p} AND value_bits IN ({in_uuids}))))")
+    rows = database.execute_sql(sql, [uuid_parameter_id, *args, n, n + 1, uuid_parameter_id, *uuids]).fetchall()
+    return [(condition_id, bits if bits in set(uuids) else None) for condition_id, bits in rows]

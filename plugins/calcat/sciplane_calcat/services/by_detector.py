@@ -61,7 +61,7 @@ def find(params: dict, body: dict, call) -> tuple[list[CalibrationConstantVersio
     if calibrations:
         query = query.where(CalibrationConstant.calibration.in_(calibrations))
     constants = {cc.id: cc for cc in query} if generic or bound else {}
-    pairs = [(cc.id, pdu.id) for cc in constants.values() for pdu in mapped
+    pairs = [(cc.id, pdu.id, cc.calibration_id) for cc in constants.values() for pdu in mapped
              if cc.detector_type_id == pdu.detector_type_id
              and (cc.condition_id in generic or pdu.id in bound.get(cc.condition_id, ()))]
     found = selection.versions(constants, slots, event, strategy=chosen, first_per="pdu_calibration", pairs=pairs)

@@ -61,8 +61,11 @@ def now_us() -> int:
 
 def render(us: int | None, tz: str) -> str | None:
     """``2024-01-10T10:00:00.000+01:00``: the zone's offset, milliseconds truncated, never ``Z``."""
-    if us is None:
-        return None
+    return None if us is None else _render(us, tz)
+
+
+@lru_cache(maxsize=1 << 16)  # responses repeat the same instants (creation times, begin_at of a report)
+def _render(us: int, tz: str) -> str:
     local = from_us(us).astimezone(zone(tz))
     offset = local.utcoffset()
     minutes = int(offset.total_seconds()) // 60
