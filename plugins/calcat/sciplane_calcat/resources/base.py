@@ -64,11 +64,6 @@ class Resource:
         self.c.emit(f"calcat.{action}", req.identity, user_email=req.get_header("X-User-Email") or "", **data)
 
 
-def query(req) -> dict:
-    """Query parameters as sent (repeated keys as lists; never split at commas)."""
-    return req.params
-
-
 
 def _has_nul(value: Any) -> bool:
     """Whether a NUL character appears in any key or text of a parsed body (PostgreSQL cannot store it)."""

@@ -6,7 +6,7 @@ from ..errors import CalcatError
 from ..services import records, reports
 from ..services.catalog import REPORTS
 from ..services.records import Kind
-from .base import Resource, query
+from .base import Resource
 
 
 class Collection(Resource):
@@ -16,7 +16,7 @@ class Collection(Resource):
 
     def on_get(self, req, resp):
         """Rows matching the filters, by id, one page; the totals in ``X-*`` headers."""
-        params = query(req)
+        params = req.params  # repeated keys as lists; never split at commas
         page, size = records.page_params(params, self.c.settings.default_page_size, self.c.settings.max_page_size)
         found = records.search(self.kind, params, page, size)
         resp.set_header("X-Total-Count", str(found.total))
