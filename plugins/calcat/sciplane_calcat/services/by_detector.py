@@ -23,8 +23,7 @@ STRATEGIES = (selection.CLOSEST, selection.PRIOR)
 def strategy(params: dict) -> str:
     """``begin_at_strategy``, else the client's misspelt ``begin_strategy_at``; closest by default."""
     def value(key):
-        raw = params.get(key)
-        return (raw[-1] if isinstance(raw, list) else raw or "").strip()
+        return (scalars.last(params.get(key)) or "").strip()
     chosen = value("begin_at_strategy") or value("begin_strategy_at") or selection.CLOSEST
     if chosen not in STRATEGIES:
         raise bad_request({"begin_at_strategy": ["is not included in the list"]})
@@ -34,8 +33,7 @@ def strategy(params: dict) -> str:
 def find(params: dict, body: dict, call) -> tuple[list[CalibrationConstantVersion], dict, dict]:
     """``(versions, constants by id, current PDUs by id)`` in output order (slot, then calibration)."""
     chosen = strategy(params)
-    identifier = params.get("detector_identifier")
-    identifier = identifier[-1] if isinstance(identifier, list) else identifier
+    identifier = scalars.last(params.get("detector_identifier"))
     detector = Detector.get_or_none(Detector.identifier == identifier) if identifier else None
     if detector is None:
         raise not_found()
@@ -55,7 +53,7 @@ def find(params: dict, body: dict, call) -> tuple[list[CalibrationConstantVersio
     for cid, uuid in matched:
         if uuid is not None:
             bound[cid].add(by_uuid[uuid].id)
-    calibrations = [i for i in scalars.id_list(params.get("calibration_id")) if -(2 ** 31) <= i < 2 ** 31]
+    calibrations = scalars.query_ids(params.get("calibration_id"))
     query = CalibrationConstant.select().where(CalibrationConstant.flg_available
                                                & CalibrationConstant.condition.in_(list(generic | set(bound))))
     if calibrations:

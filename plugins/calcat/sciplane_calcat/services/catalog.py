@@ -49,16 +49,8 @@ def entries_of(value: Any) -> list[dict]:
 
 
 def _ids_exist(model, ids: set[int]) -> bool:
-    wanted = {i for i in ids if -(2 ** 31) <= i < 2 ** 31}
+    wanted = {i for i in ids if scalars.fits_id(i)}
     return len(wanted) == len(ids) and model.select().where(model.id.in_(list(wanted))).count() == len(wanted)
-
-
-def _link_id(entry: dict, key: str) -> int | None:
-    try:
-        value = scalars.to_int(entry.get(key))
-    except ValueError:
-        return None
-    return None if value is scalars.NOT_GIVEN else value
 
 
 # -- detectors: instrument links --------------------------------------------------------
@@ -71,7 +63,7 @@ def _detector_links(body: dict) -> tuple[list[int] | None, list[int], list[int]]
         replace = scalars.id_list(body["instrument_ids"])
     add, remove = [], []
     for entry in entries_of(body.get("detectors_instruments_attributes")):
-        instrument_id = _link_id(entry, "instrument_id")
+        instrument_id = scalars.optional_int(entry.get("instrument_id"))
         if instrument_id is None:
             continue
         destroy = scalars.to_bool(entry.get("_destroy"))
@@ -106,10 +98,10 @@ def _write_detector_links(row: Detector, body: dict, ctx, plan) -> None:
 def _mode_links(body: dict) -> list[tuple[int, int | None, bool]]:
     out = []
     for entry in entries_of(body.get("detector_types_operation_modes_attributes")):
-        type_id = _link_id(entry, "detector_type_id")
+        type_id = scalars.optional_int(entry.get("detector_type_id"))
         if type_id is None:
             continue
-        position = _link_id(entry, "position")
+        position = scalars.optional_int(entry.get("position"))
         out.append((type_id, position, bool(scalars.to_bool(entry.get("_destroy")))))
     return out
 

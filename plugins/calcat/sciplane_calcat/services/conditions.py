@@ -60,12 +60,12 @@ def _resolve(raw_entries: list[dict], uuid_name: str, *, defaults: bool,
     uuid_ci = uuid_name.lower()
     ids, names = [], [uuid_ci] if find_uuid else []
     for raw in raw_entries:
-        pid = _optional_int(raw.get("parameter_id"))
+        pid = scalars.optional_int(raw.get("parameter_id"))
         if pid is not None:
             ids.append(pid)
         else:
             names.append(str(raw.get("parameter_name") or "").lower())
-    ids_in_range = [i for i in ids if -(2 ** 31) <= i < 2 ** 31]
+    ids_in_range = [i for i in ids if scalars.fits_id(i)]
     condition = Parameter.id.in_(ids_in_range) if ids_in_range else None
     if names:
         by_name = Parameter.name_ci.in_(names)
@@ -76,7 +76,7 @@ def _resolve(raw_entries: list[dict], uuid_name: str, *, defaults: bool,
     entries: list[Entry] = []
     seen: set[int] = set()
     for raw in raw_entries:
-        pid = _optional_int(raw.get("parameter_id"))
+        pid = scalars.optional_int(raw.get("parameter_id"))
         parameter = by_id.get(pid) if pid is not None else by_name_ci.get(str(raw.get("parameter_name") or "").lower())
         if parameter is None:
             raise not_found()
@@ -86,14 +86,6 @@ def _resolve(raw_entries: list[dict], uuid_name: str, *, defaults: bool,
         entries.append(_entry(parameter, raw, defaults, uuid_ci))
     uuid_parameter = by_name_ci.get(uuid_ci)
     return entries, uuid_parameter.id if uuid_parameter is not None else None
-
-
-def _optional_int(value: Any) -> int | None:
-    try:
-        number = scalars.to_int(value)
-    except ValueError:
-        return None
-    return None if number is scalars.NOT_GIVEN else number
 
 
 def _entry(parameter: Parameter, raw: dict, defaults: bool, uuid_ci: str) -> Entry:

@@ -9,8 +9,8 @@ from ..errors import not_found
 from ..models import Calibration, CalibrationConstant, CalibrationConstantVersion, Condition, DetectorType
 from ..wire import scalars
 from ..wire.fields import Field
+from ..wire.scalars import query_id
 from .catalog import AVAILABLE, DESCRIPTION, name_filter
-from .lookups import query_id
 from .records import Dependent, Kind, Unique, equals
 
 CONSTANTS = Kind(
@@ -49,8 +49,7 @@ def for_condition(calibration_id: int, params: dict) -> CalibrationConstant:
 def for_conditions(calibration_id: int, params: dict) -> list[CalibrationConstant]:
     """Available CCs of the calibration and type for any of ``condition_ids``, newest first; 404 when none
     (the clients' wrappers index ``[0]`` into the answer)."""
-    raw = params.get("condition_ids")
-    ids = [i for i in scalars.id_list(raw) if -(2 ** 31) <= i < 2 ** 31]
+    ids = scalars.query_ids(params.get("condition_ids"))
     rows = list(CalibrationConstant.select()
                 .where(_available(calibration_id, params.get("detector_type_id"))
                        & CalibrationConstant.condition.in_(ids or [0]))

@@ -7,17 +7,7 @@ from typing import Any
 
 from ..errors import not_found
 from ..models import Detector, DetectorInstrument, DetectorType, OperationMode, OperationModeDetectorType
-from ..wire import scalars
-
-
-def query_id(value: Any) -> int | None:
-    """An id from a query value; None when it does not parse or fit (it then matches nothing)."""
-    value = value[-1] if isinstance(value, list) else value
-    try:
-        number = scalars.to_int(value)
-    except ValueError:
-        return None
-    return number if number is not scalars.NOT_GIVEN and -(2 ** 31) <= number < 2 ** 31 else None
+from ..wire.scalars import query_id
 
 
 def detectors_by_instrument(instrument_id: Any) -> list[Detector]:

@@ -18,10 +18,10 @@ import peewee
 from .. import render
 from ..errors import BLANK, INVALID, TAKEN, Invalid, bad_request, not_found
 from ..models import CalibrationConstantVersion, Detector, DetectorType, PduMapping, PhysicalDetectorUnit
-from ..wire import times
+from ..wire import scalars, times
 from ..wire.fields import Field
+from ..wire.scalars import query_id
 from .catalog import AVAILABLE, DESCRIPTION
-from .lookups import query_id
 from .records import Dependent, Kind, Unique, equals
 
 UUID_LIMIT = 0x7FF0000000000000  # uuids at or above it have no finite float_uuid
@@ -128,18 +128,22 @@ PDUS = Kind(
 # -- reads at an instant --------------------------------------------------------------------
 
 
-def snapshot_time(params: dict, tz: str, *keys: str) -> int:
-    """The first non-empty of ``keys`` in the query, parsed; now when none is given; 400 when invalid."""
+def query_time(params: dict, tz: str, *keys: str) -> int | None:
+    """The first non-empty of ``keys`` in the query, parsed; None when none is given; 400 when invalid."""
     for key in keys:
-        raw = params.get(key)
-        raw = raw[-1] if isinstance(raw, list) else raw
         try:
-            value = times.parse(raw, tz)
+            value = times.parse(scalars.last(params.get(key)), tz)
         except ValueError:
             raise bad_request({key: ["is not a valid datetime"]}) from None
         if value is not times.NOT_GIVEN:
             return value
-    return times.now_us()
+    return None
+
+
+def snapshot_time(params: dict, tz: str, *keys: str) -> int:
+    """:func:`query_time`, now when none is given."""
+    value = query_time(params, tz, *keys)
+    return times.now_us() if value is None else value
 
 
 def in_force(at: int) -> peewee.Expression:

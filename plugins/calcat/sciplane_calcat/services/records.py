@@ -87,7 +87,7 @@ def wrapped(kind: Kind, body: dict) -> dict:
 
 
 def get(kind: Kind, row_id: int) -> peewee.Model:
-    row = kind.model.get_or_none(kind.model.id == row_id) if _in_range(row_id) else None
+    row = kind.model.get_or_none(kind.model.id == row_id) if scalars.fits_id(row_id) else None
     if row is None:
         raise not_found()
     return row
@@ -98,9 +98,7 @@ def search(kind: Kind, params: dict[str, Any], page: int, page_size: int) -> Pag
     query = kind.model.select()
     for key, condition in kind.filters.items():
         if key in params:
-            value = params[key]
-            value = value[-1] if isinstance(value, list) else value
-            query = query.where(condition(value))
+            query = query.where(condition(scalars.last(params[key])))
     total = query.count()
     rows = list(query.order_by(kind.model.id).paginate(page, page_size))
     return Page(rows, total, page, page_size)
@@ -193,7 +191,7 @@ def _check_references(kind: Kind, values: dict, errors: Invalid) -> None:
     for f in kind.fields:
         if f.kind == "ref" and values.get(f.column_name) is not None:
             target = f.target
-            if not _in_range(values[f.column_name]) or \
+            if not scalars.fits_id(values[f.column_name]) or \
                     not target.select().where(target.id == values[f.column_name]).exists():
                 errors.add(f.error_key, MUST_EXIST)
 
@@ -208,10 +206,6 @@ def _attribute(kind: Kind, column: str) -> str:
 
 def _stamped(kind: Kind) -> bool:
     return "updated_at_us" in kind.model._meta.fields
-
-
-def _in_range(value: int) -> bool:
-    return -(2 ** 31) <= value < 2 ** 31
 
 
 # -- filters ---------------------------------------------------------------------------
@@ -240,8 +234,7 @@ NOTHING = peewee.SQL("1 = 0")
 def page_params(params: dict, default_size: int, max_size: int) -> tuple[int, int]:
     """``page`` and ``page_size`` (non-numeric, zero or negative → defaults; size clamped)."""
     def positive(key: str, default: int) -> int:
-        raw = params.get(key)
-        raw = raw[-1] if isinstance(raw, list) else raw
+        raw = scalars.last(params.get(key))
         try:
             value = int(str(raw).strip())
         except (TypeError, ValueError):

@@ -12,9 +12,9 @@ from ..errors import not_found
 from ..models import CalibrationConstant, CalibrationConstantVersion, CcvDeployment, PhysicalDetectorUnit, Report
 from ..wire import scalars, times
 from ..wire.fields import Field
+from ..wire.scalars import query_id
 from . import pdus
 from .catalog import DESCRIPTION, name_filter
-from .lookups import query_id
 from .records import Kind, Unique, equals
 
 CCV = CalibrationConstantVersion
@@ -74,22 +74,14 @@ VERSIONS = Kind(
 
 def _instants(params: dict, tz: str) -> tuple[int, int | None]:
     """``(event time, state time or None)`` from ``event_at`` (empty: now) and ``snapshot_at``."""
-    event = pdus.snapshot_time(params, tz, "event_at")
-    snapshot = pdus.snapshot_time(params, tz, "snapshot_at") if not _blank(params.get("snapshot_at")) else None
-    return event, snapshot
-
-
-def _blank(value) -> bool:
-    value = value[-1] if isinstance(value, list) else value
-    return scalars.blank(value)
+    return pdus.snapshot_time(params, tz, "event_at"), pdus.query_time(params, tz, "snapshot_at")
 
 
 def _constants(pk: int, params: dict, *, own_only: bool = False) -> list[int]:
     """The path's constant must exist; ``calibration_constant_ids`` (empty: the path's id) are searched."""
     if query_id(pk) is None or not CalibrationConstant.select().where(CalibrationConstant.id == pk).exists():
         raise not_found()
-    ids = [] if own_only else [i for i in scalars.id_list(params.get("calibration_constant_ids"))
-                               if -(2 ** 31) <= i < 2 ** 31]
+    ids = [] if own_only else scalars.query_ids(params.get("calibration_constant_ids"))
     return ids or [pk]
 
 

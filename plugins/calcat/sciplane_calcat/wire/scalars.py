@@ -78,6 +78,31 @@ def to_text(value: Any) -> str:
     raise ValueError(value)
 
 
+def last(value: Any) -> Any:
+    """A query value as one value: the last of a repeated key."""
+    return value[-1] if isinstance(value, list) else value
+
+
+def fits_id(number: int) -> bool:
+    """Whether ``number`` can be a row id (a 32-bit column); larger ones match nothing."""
+    return -(2 ** 31) <= number < 2 ** 31
+
+
+def optional_int(value: Any) -> int | None:
+    """An integer, or None when blank or not an integer."""
+    try:
+        number = to_int(value)
+    except ValueError:
+        return None
+    return None if number is NOT_GIVEN else number
+
+
+def query_id(value: Any) -> int | None:
+    """An id from a query or path value; None when it does not parse or fit (it then matches nothing)."""
+    number = optional_int(last(value))
+    return number if number is not None and fits_id(number) else None
+
+
 _ID = re.compile(r"-?[0-9]+")
 
 
@@ -96,11 +121,15 @@ def id_list(value: Any) -> list[int]:
 _TUPLE_REPR = re.compile(r"^\(\s*'([^']*)'\s*,\s*\)$")
 
 
+def query_ids(value: Any) -> list[int]:
+    """:func:`id_list` without the ids no row can have."""
+    return [i for i in id_list(value) if fits_id(i)]
+
+
 def karabo_da_filter(value: Any) -> str | None:
     """A ``karabo_da`` query value: ``""``, ``"None"``, ``"null"`` mean no filter; a one-element tuple
     repr (``"('AGIPD00',)"``) is unwrapped."""
-    if isinstance(value, list):
-        value = value[-1] if value else None
+    value = last(value) if value else None  # an empty list is no value either
     if value is None:
         return None
     text = value.strip()
