@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -76,7 +77,8 @@ class LiveServer:
 
     def __exit__(self, *exc) -> None:
         if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, 15)
+            # Quick shutdown: a graceful one waits out the clients' keep-alive connections (seconds per test).
+            os.killpg(self.process.pid, signal.SIGINT)
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:

@@ -3,14 +3,11 @@ otherwise) and an HTTP helper speaking the dialect."""
 
 from __future__ import annotations
 
-import threading
-from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 
-from sciplane.testing import RawClient
+from sciplane.testing import LiveServer, RawClient
 from sciplane_calcat.testing import Api
 
 
@@ -39,22 +36,13 @@ def demo(app, api) -> Api:
     return api
 
 
-class _Server(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture
-def served(demo, app):
-    """The demo app on a loopback port, for the real clients (a threaded WSGI server keeps ``//`` in
-    paths, as gunicorn does)."""
-    server = make_server("127.0.0.1", 0, app, server_class=_Server, handler_class=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+def served(demo, tmp_path, sciplane_database_url, calcat_settings):
+    """The demo catalogue served by gunicorn on a loopback port, for the real clients.  The server
+    shares the test's database, so the demo loaded in-process is what it serves."""
+    settings = {"database": {"url": sciplane_database_url or f"sqlite:///{tmp_path}/sciplane.db"},
+                "data_dir": str(tmp_path / "var"), "jobs": {"url": f"sqlite:///{tmp_path}/jobs.db"},
+                "logging": {"access_log": False},
+                "plugins": {"enabled": ["calcat"], "calcat": calcat_settings}}
+    with LiveServer(settings, workers=1) as server:
+        yield server.url
