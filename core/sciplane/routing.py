@@ -118,22 +118,26 @@ class EndpointGroup:
 
 
 class DigitsConverter(falcon.routing.BaseConverter):
-    """``{name:uint}`` matches ``[0-9]+``, ``{name:sint}`` ``-?[0-9]+``; the value is an int of any size.
+    """``{name:uint}`` matches ``[0-9]+``, ``{name:sint}`` ``-?[0-9]+``; the value is an int.
 
     Stricter than Falcon's ``int`` (which takes ``+5`` or `` 5``): anything
-    else in the segment is an unknown path.
+    else in the segment is an unknown path.  ``{name:uint(9)}`` also limits
+    the digits, so an id beyond its column's range (nine digits always fit
+    a 32-bit column, eighteen a 64-bit one) is an unknown path too rather
+    than a database error.
     """
 
-    def __init__(self, signed: bool = False):
-        self._pattern = re.compile(r"-?[0-9]+" if signed else r"[0-9]+")
+    def __init__(self, digits: int | None = None, signed: bool = False):
+        count = "+" if digits is None else f"{{1,{int(digits)}}}"
+        self._pattern = re.compile(("-?" if signed else "") + "[0-9]" + count)
 
     def convert(self, value: str):
         return int(value) if self._pattern.fullmatch(value) else None
 
 
 class SignedDigitsConverter(DigitsConverter):
-    def __init__(self):
-        super().__init__(signed=True)
+    def __init__(self, digits: int | None = None):
+        super().__init__(digits, signed=True)
 
 
 class Router(CompiledRouter):

@@ -1,0 +1,129 @@
+"""Histogram store targets (dqm spec §12) on PostgreSQL.
+
+P1  1D CSV ingest >= 20,000 histograms/s: a 100,000-row synthetic file (100 bins per row) parsed with
+    ``sciplane dqm parse --inline``; the time runs from the job's claim to ``done`` (counting included).
+P2  2D CSV ingest (300 x 200 bins per row) with the parsing process's peak RSS (VmHWM) <= 500 MB on a
+    0.5 GB and a 2 GB file, i.e. memory that does not grow with the file (--quick: 50 and 200 MB).
+P3  nanoDQM ingest of the bench file's (1, lum) then (2, lum) keys, 4,776 MEs, >= 10,000 MEs/s and >= 5x
+    uproot's object-by-object reading of the same MEs, measured side by side in this run.
+P4  ``GET /histograms/export/`` of 10,000 1D histograms as one ``.npy`` <= 1 s, body fully read (best of 5).
+
+Synthetic inputs are generated from a fixed seed into a temporary directory and deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from bench.harness import BIN_DIR, REPO_ROOT, Harness, Options, Result, Row
+
+from .generate import write_1d, write_2d
+
+API = "/api/dqm"
+BENCH_ROOT = REPO_ROOT / "testdata" / "dqm" / "bench_run367094.root"
+MB = 1024 * 1024
+
+
+def _get(base: str, path: str) -> dict:
+    with urllib.request.urlopen(f"{base}{API}/{path}", timeout=600) as response:
+        return json.load(response)
+
+
+def _seconds(job: dict) -> float:
+    started, finished = (dt.datetime.fromisoformat(job[k].replace("Z", "+00:00")) for k in ("started", "finished"))
+    return (finished - started).total_seconds()
+
+
+def _parse_inline(env: dict[str, str], file_id: int, dim: int) -> tuple[dict, int]:
+    """Run ``sciplane dqm parse --inline``; the finished job and the process's peak RSS in kB."""
+    process = subprocess.Popen([str(BIN_DIR / "sciplane"), "dqm", "parse", str(file_id), "--dim", str(dim),
+                                "--inline"], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    output = process.stdout.read().decode()
+    _, status, usage = os.wait4(process.pid, 0)  # ru_maxrss of this child alone, in kB on Linux
+    process.returncode = os.waitstatus_to_exitcode(status)
+    job = json.loads(output.strip().splitlines()[-1]) if output.strip() else {}
+    if process.returncode or job.get("status") != "done":
+        raise RuntimeError(f"parse of file {file_id} failed: {output}{process.stderr.read().decode()}")
+    return job, usage.ru_maxrss
+
+
+def _register(app, path: Path) -> int:
+    line = app.cli("dqm", "register", str(path)).strip().splitlines()[-1]
+    return int(line.split("\t")[0])
+
+
+def _uproot_rate() -> float:
+    """MEs/s of the nanodqm parser's uproot object path over (1, lum) then (2, lum), parse only."""
+    from sciplane import ParserKey
+    from sciplane_nanodqm.parser import DqmioParser
+    parser = DqmioParser(reader="uproot")
+    count, started = 0, time.perf_counter()
+    for dim in (1, 2):
+        with BENCH_ROOT.open("rb") as stream:
+            count += sum(1 for _ in parser.parse(stream, key=ParserKey("nanodqm", dim, "lum")))
+    return count / (time.perf_counter() - started)
+
+
+def _export_seconds(base: str, query: str, repeats: int = 5) -> tuple[float, int]:
+    best, size = float("inf"), 0
+    for _ in range(repeats):
+        started = time.perf_counter()
+        with urllib.request.urlopen(f"{base}{API}/histograms/export/?{query}", timeout=600) as response:
+            size = len(response.read())
+        best = min(best, time.perf_counter() - started)
+    return best, size
+
+
+def run(harness: Harness, options: Options) -> Result:
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="sciplane-dqm-bench-") as scratch:
+        root = Path(scratch)
+        env = {"SCIPLANE__PLUGINS__DQM__DATA_ROOTS": json.dumps([str(root)]),
+               "SCIPLANE__AUTH__GRANTS__ANONYMOUS": json.dumps(["dqm.read"])}
+        with harness.sciplane(plugins=["dqm", "histograms_csv", "nanodqm"], env=env) as app:
+            base = app.server.base_url
+            # P1: 1D CSV.
+            csv_1d = write_1d(root / "bench_1d.csv", 100_000)
+            job, _ = _parse_inline(app.env, _register(app, csv_1d), 1)
+            seconds = _seconds(job)
+            rows.append(Row("P1 1D CSV ingest (100,000 rows)", "histograms/s", job["histograms_created"] / seconds,
+                            "hist/s", 20_000))
+            rows.append(Row("P1 1D CSV ingest (100,000 rows)", "seconds", seconds, "s", 5.0, higher_is_better=False))
+            csv_1d.unlink()
+            # P4: export 10,000 of them (100 MEs per lumisection).
+            best, size = _export_seconds(base, "run_number=400000&ls_number__lte=100&dim=1")
+            rows.append(Row("P4 export 10,000 1D as .npy", "seconds", best, "s", 1.0, higher_is_better=False))
+            rows.append(Row("P4 export 10,000 1D as .npy", "body", size / MB, "MB"))
+            # P3: nanoDQM, fast reader end to end versus uproot's object path (parse only).
+            bench_id = _register(app, Path(os.path.realpath(_copy(BENCH_ROOT, root))))
+            mes, seconds = 0, 0.0
+            for dim in (1, 2):
+                job, _ = _parse_inline(app.env, bench_id, dim)
+                mes += job["histograms_created"]
+                seconds += _seconds(job)
+            rate, baseline = mes / seconds, _uproot_rate()
+            rows.append(Row(f"P3 nanoDQM ingest ({mes} MEs)", "MEs/s", rate, "MEs/s", 10_000))
+            rows.append(Row("P3 uproot object path (parse only)", "MEs/s", baseline, "MEs/s"))
+            rows.append(Row("P3 ingest / uproot", "ratio", rate / baseline, "x", 5.0))
+            # P2: 2D CSV memory on two file sizes.
+            for size_mb in ((50, 200) if options.quick else (512, 2048)):
+                path = write_2d(root / f"bench_2d_{size_mb}.csv", size_mb * MB)
+                job, peak_kb = _parse_inline(app.env, _register(app, path), 2)
+                name = f"P2 2D CSV ingest ({size_mb} MB, {job['histograms_created']} rows)"
+                rows.append(Row(name, "peak RSS", peak_kb / 1024, "MB", 500, higher_is_better=False))
+                rows.append(Row(name, "histograms/s", job["histograms_created"] / _seconds(job), "hist/s"))
+                path.unlink()
+    return Result("dqm", "DQM histogram store ingest and export", rows)
+
+
+def _copy(source: Path, directory: Path) -> Path:
+    target = directory / source.name
+    target.write_bytes(source.read_bytes())
+    return target

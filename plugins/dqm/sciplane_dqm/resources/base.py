@@ -1,0 +1,64 @@
+"""What the dqm resources share: the app's services, cache headers, parameters and bodies."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+import falcon
+
+from sciplane import ValidationFailed, cache_control, conditional, database, hashed_etag
+
+NO_STORE = "no-store"
+VERSION_SQL = ("SELECT (SELECT COALESCE(SUM(chunks_committed), 0) FROM dqm_parse_job), "
+               "(SELECT value FROM dqm_meta WHERE key = 'data_epoch')")
+
+
+class Context:
+    """The app context and the plugin's settings, shared by the resources of one app."""
+
+    def __init__(self, app_ctx, settings):
+        self.app = app_ctx
+        self.settings = settings
+
+
+def data_version() -> tuple[int, int]:
+    """(chunks committed over all jobs, data epoch): changes whenever stored data or its attribution does."""
+    row = database.execute_sql(VERSION_SQL).fetchone()
+    return int(row[0]), int(row[1])
+
+
+def not_modified(req: falcon.Request, resp: falcon.Response, context: Context) -> bool:
+    """Cache headers of a cacheable read; True (and a 304 set) when the caller's copy is current.
+
+    Checked before the query runs: the ETag depends only on the data version and the request.
+    """
+    query = urlencode(sorted((k, v) for k, values in req.params.items()
+                             for v in (values if isinstance(values, list) else [values])))
+    etag = hashed_etag(data_version(), req.method if req.method != "HEAD" else "GET", req.path, query,
+                       req.get_header("Accept") or "")
+    resp.set_header("Vary", "Accept, Authorization")
+    return conditional(req, resp, etag=etag, cache=cache_control(max_age=context.settings.cache_max_age_s))
+
+
+def no_store(resp: falcon.Response) -> None:
+    resp.set_header("Cache-Control", NO_STORE)
+
+
+def body_or_query(req: falcon.Request) -> Mapping[str, Any]:
+    """Parameters of an action: the JSON or form body of a POST, the query string of a GET."""
+    if req.method == "GET" or not req.content_length:
+        return req.params
+    media = req.get_media()
+    if not isinstance(media, Mapping):
+        raise ValidationFailed("the body must be an object", errors={"json": {"_schema": ["must be an object"]}})
+    return media
+
+
+def link(req: falcon.Request, **replace: Any) -> str:
+    """The request's path and query with some parameters replaced, as a relative URL."""
+    params = {k: v for k, v in req.params.items() if k not in replace}
+    params.update({k: v for k, v in replace.items() if v is not None})
+    pairs = [(k, v) for k, values in params.items() for v in (values if isinstance(values, list) else [values])]
+    return req.path + ("?" + urlencode(pairs, safe=",/") if pairs else "")

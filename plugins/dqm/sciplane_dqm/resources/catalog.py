@@ -1,0 +1,162 @@
+"""``/parsers/``, ``/runs/``, ``/lumisections/`` and ``/titles/``: read-only and cacheable."""
+
+from __future__ import annotations
+
+import falcon
+import peewee
+
+from sciplane import NotFound
+
+from ..models import Histogram, Lumisection, Run, Title
+from ..query import DIM, INT, INTS, REGEX, TEXT, TITLES, decode_cursor, encode_cursor, page_size, parse
+from ..services import files, histograms
+from .base import Context, link, not_modified
+from .views import stamp
+
+RUN_FILTERS = {"run_number": INT, "run_number__gte": INT, "run_number__lte": INT, "run_number__in": INTS}
+LS_FILTERS = {**RUN_FILTERS, "ls_number": INT, "ls_number__gte": INT, "ls_number__lte": INT, "ls_number__in": INTS}
+TITLE_FILTERS = {"title": TITLES, "title__contains": TEXT, "title__regex": REGEX, "dim": DIM, "run_number": INT}
+
+
+class Cacheable:
+    def __init__(self, context: Context):
+        self.c = context
+
+
+class Parsers(Cacheable):
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        if not_modified(req, resp, self.c):
+            return
+        parse(req.params, {})
+        aliases = {canonical: [alias for alias, target in files.ALIASES.items() if target == canonical]
+                   for canonical in files.ALIASES.values()}
+        resp.media = [{"filetype": spec.filetype, "dimensionality": spec.dimensionality,
+                       "granularity": spec.granularity, "plugin": spec.plugin, "version": spec.version,
+                       "aliases": aliases.get(spec.filetype, [])} for spec in self.c.app.parsers]
+
+
+def run_items(runs: list[Run]) -> list[dict]:
+    """Run items with their lumisection counts, computed for the page in one grouped query."""
+    numbers = [run.run_number for run in runs]
+    counts = {number: (0, False) for number in numbers}
+    if numbers:
+        query = (Lumisection.select(Lumisection.run_number,
+                                    peewee.fn.SUM(peewee.Case(None, [(Lumisection.ls_number >= 1, 1)], 0)),
+                                    peewee.fn.MAX(peewee.Case(None, [(Lumisection.ls_number == 0, 1)], 0)))
+                 .where(Lumisection.run_number.in_(numbers)).group_by(Lumisection.run_number).tuples())
+        counts.update((number, (int(ls or 0), bool(run_level))) for number, ls, run_level in query)
+    return [{"run_number": run.run_number, "ls_count": counts[run.run_number][0],
+             "has_run_histograms": counts[run.run_number][1], "created": stamp(run.created)} for run in runs]
+
+
+def _runs(values) -> peewee.ModelSelect:
+    conditions = histograms.number_conditions(Run.run_number, "run_number", values)
+    query = Run.select()
+    return query.where(*conditions) if conditions else query
+
+
+class Runs(Cacheable):
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        if not_modified(req, resp, self.c):
+            return
+        values = parse(req.params, RUN_FILTERS)
+        size = page_size(req.params)
+        query = _runs(values).order_by(Run.run_number)
+        after = decode_cursor(req.params, (int,))
+        if after:
+            query = query.where(Run.run_number > after[0])
+        rows = list(query.limit(size + 1))
+        more = len(rows) > size
+        rows = rows[:size]
+        resp.media = {"next": link(req, next_token=encode_cursor((rows[-1].run_number,))) if more else None,
+                      "previous": None, "results": run_items(rows)}
+
+
+class RunCount(Cacheable):
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        if not_modified(req, resp, self.c):
+            return
+        resp.media = {"count": _runs(parse(req.params, RUN_FILTERS)).count()}
+
+
+class RunItem(Cacheable):
+    def on_get(self, req: falcon.Request, resp: falcon.Response, run_number: int) -> None:
+        if not_modified(req, resp, self.c):
+            return
+        parse(req.params, {})
+        run = Run.get_or_none(Run.run_number == run_number)
+        if run is None:
+            raise NotFound(f"no run {run_number}")
+        resp.media = run_items([run])[0]
+
+
+def _lumisections(values) -> peewee.ModelSelect:
+    conditions = [Lumisection.ls_number >= 1]
+    conditions += histograms.number_conditions(Lumisection.run_number, "run_number", values)
+    conditions += histograms.number_conditions(Lumisection.ls_number, "ls_number", values)
+    return Lumisection.select().where(*conditions)
+
+
+class Lumisections(Cacheable):
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        if not_modified(req, resp, self.c):
+            return
+        values = parse(req.params, LS_FILTERS)
+        size = page_size(req.params)
+        key = (Lumisection.run_number, Lumisection.ls_number)
+        query = _lumisections(values).order_by(*key)
+        after = decode_cursor(req.params, (int, int))
+        if after:
+            query = query.where(peewee.Tuple(*key) > peewee.Tuple(*after))
+        rows = list(query.limit(size + 1))
+        more = len(rows) > size
+        rows = rows[:size]
+        counts = self._counts(rows)
+        results = [{"run_number": ls.run_number_id, "ls_number": ls.ls_number,
+                    "th1_count": counts.get((ls.id, 1), 0), "th2_count": counts.get((ls.id, 2), 0),
+                    "created": stamp(ls.created)} for ls in rows]
+        cursor = encode_cursor((rows[-1].run_number_id, rows[-1].ls_number)) if more else None
+        resp.media = {"next": link(req, next_token=cursor) if cursor else None, "previous": None,
+                      "results": results}
+
+    @staticmethod
+    def _counts(rows: list[Lumisection]) -> dict[tuple[int, int], int]:
+        if not rows:
+            return {}
+        query = (Histogram.select(Histogram.lumisection, Histogram.dim, peewee.fn.COUNT(Histogram.id))
+                 .where(Histogram.lumisection.in_([ls.id for ls in rows]))
+                 .group_by(Histogram.lumisection, Histogram.dim).tuples())
+        return {(ls, dim): n for ls, dim, n in query}
+
+
+class LumisectionCount(Cacheable):
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        if not_modified(req, resp, self.c):
+            return
+        resp.media = {"count": _lumisections(parse(req.params, LS_FILTERS)).count()}
+
+
+class Titles(Cacheable):
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        if not_modified(req, resp, self.c):
+            return
+        values = parse(req.params, TITLE_FILTERS)
+        size = page_size(req.params)
+        query = Title.select().order_by(Title.title, Title.dim)
+        condition = histograms.title_condition(Title.title, values)
+        if condition is not None:
+            query = query.where(condition)
+        if "dim" in values:
+            query = query.where(Title.dim == values["dim"])
+        if "run_number" in values:
+            query = query.where(Title.id.in_(Histogram.select(Histogram.title)
+                                             .where(Histogram.run_number == values["run_number"])))
+        after = decode_cursor(req.params, (str, int))
+        if after:
+            query = query.where(peewee.Tuple(Title.title, Title.dim) > peewee.Tuple(*after))
+        rows = list(query.limit(size + 1))
+        more = len(rows) > size
+        rows = rows[:size]
+        cursor = encode_cursor((rows[-1].title, rows[-1].dim)) if more else None
+        resp.media = {"next": link(req, next_token=cursor) if cursor else None, "previous": None,
+                      "results": [{"id": t.id, "title": t.title, "dim": t.dim} for t in rows]}

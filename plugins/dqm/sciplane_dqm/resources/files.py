@@ -1,0 +1,197 @@
+"""``/files/``: registration, listing, deletion, discovery and ``start_parsing``; never cached."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+import falcon
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+
+from sciplane import NotFound, ValidationFailed
+
+from ..models import DqmFile, ParseJob
+from ..query import BOOL, INT, TEXT, choice, decode_cursor, encode_cursor, page_size, parse
+from ..services import files, parsing
+from .base import Context, body_or_query, link, no_store
+from .views import file_view, job_view
+
+FILE_FILTERS = {"id": INT, "filetype": TEXT, "data_era": TEXT, "filepath__contains": TEXT,
+                "status": choice("new", "queued", "running", "done", "failed"), "processing_complete": BOOL}
+
+
+class Registration(Schema):
+    class Meta:
+        unknown = RAISE
+
+    filepath = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    filetype = fields.String(validate=validate.Length(min=1, max=32))
+    data_era = fields.String(load_default="", validate=validate.Length(max=16))
+
+
+class ParseParameters(Schema):
+    """``start_parsing``'s parameters with the playground's names as aliases; other names are ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    dimensionality = fields.Integer(validate=validate.OneOf([1, 2]))
+    data_dimensionality = fields.Integer(validate=validate.OneOf([1, 2]))
+    granularity = fields.String(validate=validate.OneOf(["lum", "run"]))
+    filetype = fields.String(validate=validate.Length(min=1, max=32))
+    file_format = fields.String(validate=validate.Length(min=1, max=32))
+    force = fields.Boolean(load_default=False, truthy={"true", "True", "TRUE", "1", 1},
+                           falsy={"false", "False", "FALSE", "0", 0})
+    on_error = fields.String(load_default="fail", validate=validate.OneOf(["fail", "skip"]))
+
+
+def load(schema: Schema, data: Any, location: str) -> dict[str, Any]:
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        raise ValidationFailed("invalid parameters", errors={location: exc.messages}) from None
+
+
+def parse_request(params: Any, location: str) -> parsing.ParseRequest:
+    values = load(ParseParameters(), dict(params), location)
+    merged, problems = {}, {}
+    for name, alias in (("dimensionality", "data_dimensionality"), ("filetype", "file_format")):
+        given = {values[n] for n in (name, alias) if n in values}
+        if len(given) > 1:
+            problems[name] = [f"{name} and {alias} disagree"]
+        merged[name] = next(iter(given), None)
+    for name in ("dimensionality", "granularity"):
+        if values.get(name, merged.get(name)) is None:
+            problems[name] = ["Missing data for required field."]
+    if problems:
+        raise ValidationFailed("invalid parameters", errors={location: problems})
+    return parsing.ParseRequest(merged["dimensionality"], values["granularity"], merged["filetype"],
+                                values["force"], values["on_error"])
+
+
+def _views(query, status: str | None, complete: bool | None, batch: int = 200) -> Iterator[dict[str, Any]]:
+    """File resources of ``query`` in id order; status and completeness come from the jobs, so they are
+    filtered here, a batch of files at a time."""
+    last = 0
+    while True:
+        files_batch = list(query.where(DqmFile.id > last).limit(batch))
+        jobs = files.jobs_of(files_batch)
+        for file in files_batch:
+            view = file_view(file, jobs[file.id])
+            if (status is None or view["status"] == status) and (
+                    complete is None or view["processing_complete"] == complete):
+                yield view
+        if len(files_batch) < batch:
+            return
+        last = files_batch[-1].id
+
+
+class Files:
+    def __init__(self, context: Context):
+        self.c = context
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        no_store(resp)
+        values = parse(req.params, FILE_FILTERS)
+        size = page_size(req.params)
+        after = decode_cursor(req.params, (int,))
+        query = DqmFile.select().order_by(DqmFile.id)
+        if after:
+            query = query.where(DqmFile.id > after[0])
+        if "id" in values:
+            query = query.where(DqmFile.id == values["id"])
+        if "filetype" in values:
+            query = query.where(DqmFile.filetype == files.canonical(values["filetype"]))
+        if "data_era" in values:
+            query = query.where(DqmFile.data_era == values["data_era"])
+        if "filepath__contains" in values:
+            query = query.where(DqmFile.filepath.contains(values["filepath__contains"]))  # ILIKE: as the reference
+        matching = itertools.islice(_views(query, values.get("status"), values.get("processing_complete")), size + 1)
+        results = list(matching)
+        more = len(results) > size
+        results = results[:size]
+        next_link = link(req, next_token=encode_cursor((results[-1]["id"],))) if more else None
+        resp.media = {"next": next_link, "previous": None, "results": results}
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        no_store(resp)
+        values = load(Registration(), req.get_media(), "json")
+        file = files.register(self.c.app, self.c.settings.data_roots, values["filepath"], values.get("filetype"),
+                              values["data_era"])
+        resp.status = falcon.HTTP_201
+        resp.location = f"{req.path.rstrip('/')}/{file.id}/"
+        resp.media = file_view(file, [])
+
+
+class FileItem:
+    def on_get(self, req: falcon.Request, resp: falcon.Response, file_id: int) -> None:
+        no_store(resp)
+        file = files.get(file_id)
+        resp.media = file_view(file, files.jobs_of([file])[file.id])
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, file_id: int) -> None:
+        no_store(resp)
+        files.delete(file_id)
+        resp.status = falcon.HTTP_204
+
+
+class Discover:
+    def __init__(self, context: Context):
+        self.c = context
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        no_store(resp)
+        resp.media = files.discover(self.c.app, self.c.settings.data_roots)
+
+
+class StartParsing:
+    def __init__(self, context: Context, jobs_path: str):
+        self.c = context
+        self.jobs_path = jobs_path
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, file_id: int) -> None:
+        no_store(resp)
+        files.get(file_id)  # 404 comes before parameter errors
+        location = "query" if req.method == "GET" else ("form" if "form" in (req.content_type or "") else "json")
+        request = parse_request(body_or_query(req), location)
+        job = parsing.start(self.c.app, file_id, request)
+        resp.status = falcon.HTTP_202
+        resp.location = f"{self.jobs_path}/{job.id}/"
+        resp.media = job_view(job)
+
+    on_get = on_post
+
+
+class Jobs:
+    FILTERS = {"file": INT, "status": choice("queued", "running", "done", "failed"), "filetype": TEXT,
+               "dimensionality": choice(1, 2, convert=int), "granularity": choice("lum", "run")}
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        no_store(resp)
+        values = parse(req.params, self.FILTERS)
+        size = page_size(req.params)
+        after = decode_cursor(req.params, (int,))
+        query = ParseJob.select().order_by(ParseJob.id.desc())
+        if after:
+            query = query.where(ParseJob.id < after[0])
+        for name in ("status", "dimensionality", "granularity"):
+            if name in values:
+                query = query.where(getattr(ParseJob, name) == values[name])
+        if "file" in values:
+            query = query.where(ParseJob.file == values["file"])
+        if "filetype" in values:
+            query = query.where(ParseJob.filetype == files.canonical(values["filetype"]))
+        rows = list(query.limit(size + 1))
+        results = [job_view(job) for job in rows[:size]]
+        next_link = link(req, next_token=encode_cursor((rows[size - 1].id,))) if len(rows) > size else None
+        resp.media = {"next": next_link, "previous": None, "results": results}
+
+
+class JobItem:
+    def on_get(self, req: falcon.Request, resp: falcon.Response, job_id: int) -> None:
+        no_store(resp)
+        job = ParseJob.get_or_none(ParseJob.id == job_id)
+        if job is None:
+            raise NotFound(f"no parse job with id {job_id}")
+        resp.media = job_view(job)

@@ -1,0 +1,159 @@
+"""``/histograms/``: list, item, count, export, plot and stack; read-only and cacheable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import falcon
+import numpy as np
+
+from sciplane import APIError, NotFound, ValidationFailed
+from sciplane.media import npy_bytes
+
+from ..query import BOOL, DIM, GRANULARITY, INT, TEXT, choice, decode_cursor, encode_cursor, fields, page_size, parse
+from ..services import export, histograms, plots
+from .base import Context, link, not_modified
+
+DTYPE = choice("float64", "float32")
+STYLE = {"width": INT, "height": INT, "log": BOOL, "cmap": choice(*plots.CMAPS), "title": BOOL}
+STACK = {"title": TEXT, "dim": DIM, "granularity": GRANULARITY, "format": choice("json", "npy", "png"),
+         "dtype": DTYPE, "normalize": BOOL, "width": INT, "height": INT, "log": BOOL, "cmap": choice(*plots.CMAPS),
+         **{k: v for k, v in histograms.FILTERS.items() if k.startswith(("run_number", "ls_number"))},
+         "entries__gte": INT, "source_file": INT}
+OCTETS = "application/octet-stream"
+
+
+def style_of(values: dict[str, Any]) -> plots.Style:
+    problems = {}
+    for name, low, high, default in (("width", 200, 2000, 800), ("height", 150, 2000, 600)):
+        values.setdefault(name, default)
+        if not low <= values[name] <= high:
+            problems[name] = [f"must be between {low} and {high}"]
+    if problems:
+        raise ValidationFailed("invalid plot parameters", errors={"query": problems})
+    return plots.Style(values["width"], values["height"], values.get("log", False), values.get("cmap", "viridis"),
+                       values.get("title", True))
+
+
+def label_of(item: dict[str, Any]) -> str:
+    where = f"run {item['run_number']}" + (f" LS {item['ls_number']}" if item["ls_number"] else "")
+    return f"{item['title']}  {where}"
+
+
+class Histograms:
+    def __init__(self, context: Context):
+        self.c = context
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        if not_modified(req, resp, self.c):
+            return
+        values = parse(req.params, histograms.FILTERS)
+        wanted = fields(req.params, histograms.ITEM_FIELDS)
+        after = decode_cursor(req.params, (int, int, int))
+        results, cursor = histograms.page(values, fields=wanted, size=page_size(req.params), after=after,
+                                          max_bytes=self.c.settings.max_page_bytes)
+        resp.media = {"next": link(req, next_token=encode_cursor(cursor)) if cursor else None, "previous": None,
+                      "results": results}
+
+
+class HistogramCount:
+    def __init__(self, context: Context):
+        self.c = context
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        if not_modified(req, resp, self.c):
+            return
+        resp.media = {"count": histograms.count(parse(req.params, histograms.FILTERS))}
+
+
+class HistogramItem:
+    def __init__(self, context: Context):
+        self.c = context
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, histogram_id: int) -> None:
+        if not_modified(req, resp, self.c):
+            return
+        parse(req.params, {})
+        resp.media = histograms.item(histogram_id, fields(req.params, histograms.ITEM_FIELDS))
+
+
+class HistogramPlot:
+    def __init__(self, context: Context):
+        self.c = context
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, histogram_id: int) -> None:
+        if not_modified(req, resp, self.c):
+            return
+        style = style_of(parse(req.params, STYLE))
+        item = histograms.item(histogram_id, histograms.ITEM_FIELDS)
+        resp.content_type = "image/png"
+        resp.data = plots.histogram_png(item, style, label_of(item))
+
+
+class Export:
+    FILTERS = {**histograms.FILTERS, "format": choice("npy", "npz"), "dtype": DTYPE}
+
+    def __init__(self, context: Context):
+        self.c = context
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        if not_modified(req, resp, self.c):
+            return
+        values = parse(req.params, self.FILTERS)
+        dtype = values.pop("dtype", "float64")
+        kind = values.pop("format", "npy")
+        selection = export.select(values, self.c.settings, itemsize=np.dtype(dtype).itemsize)
+        resp.content_type = OCTETS
+        resp.set_header("Content-Disposition", f'attachment; filename="histograms.{kind}"')
+        resp.set_header("X-Histogram-Count", str(selection.count))
+        chunks = export.npy_chunks(selection, dtype) if kind == "npy" else export.npz_chunks(selection, dtype)
+        resp.stream = chunks
+
+
+class Stack:
+    def __init__(self, context: Context):
+        self.c = context
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        if not_modified(req, resp, self.c):
+            return
+        values = parse(req.params, STACK)
+        if "title" not in values:
+            raise ValidationFailed("title is required", errors={"query": {"title": ["is required"]}})
+        kind = values.pop("format", "json")
+        dtype = values.pop("dtype", "float64")
+        options = {k: values.pop(k) for k in ("normalize", "width", "height", "log", "cmap") if k in values}
+        values.setdefault("granularity", "lum")
+        values["title"] = [values["title"]]
+        if "dim" not in values:
+            dims = histograms.dims_of_title(values["title"][0])
+            if len(dims) > 1:
+                raise APIError("the title exists in 1D and 2D: give dim", status=422, code="ambiguous_title")
+        order = (histograms.Histogram.run_number, histograms.Histogram.ls_number)
+        selection = export.select(values, self.c.settings, itemsize=np.dtype(dtype).itemsize, order=order)
+        if not selection.ids:
+            raise NotFound("no histogram matches the stack's selection")
+        data = np.concatenate(list(histograms.arrays_of(selection.ids, selection.shape, dtype)))
+        meta = histograms.stack_metadata(selection.ids)
+        binning = selection.binning
+        if kind == "npy":
+            resp.content_type = OCTETS
+            resp.set_header("Content-Disposition", 'attachment; filename="stack.npy"')
+            resp.data = npy_bytes(data)
+        elif kind == "png":
+            style = style_of(options)
+            x = np.linspace(binning["x_min"], binning["x_max"], binning["x_bin"] + 1)
+            y = (np.linspace(binning["y_min"], binning["y_max"], binning["y_bin"] + 1)
+                 if binning["dim"] == 2 else None)
+            lum = values["granularity"] == "lum"
+            labels = meta["ls_numbers"] if lum else meta["run_numbers"]
+            label = (f"{values['title'][0]}  Σ {selection.count} {'LS' if lum else 'runs'}" if binning["dim"] == 2
+                     else values["title"][0])
+            resp.content_type = "image/png"
+            resp.data = plots.stack_png(data, x=x, y=y, labels=labels, style=style, label=label,
+                                        normalize=options.get("normalize", False))
+        else:
+            resp.media = {"title": values["title"][0], "dim": binning["dim"], "granularity": values["granularity"],
+                          "count": selection.count, **meta,
+                          **{k: binning[k] for k in ("x_min", "x_max", "x_bin", "y_min", "y_max", "y_bin")},
+                          "data": data}

@@ -1,0 +1,82 @@
+"""Test helpers for the histogram store's API: requests under ``/api/dqm`` and job shortcuts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sciplane.testing import MountClient, RawClient, RawResult
+
+MOUNT = "/api/dqm"
+SAMPLES = Path(__file__).parent / "samples"
+CSV_1D, CSV_2D = "ZeroBias_2018A_DataFrame_1D_2.csv", "ZeroBias_2018A_DataFrame_2D_2.csv"
+ROOT_SMALL = "small_run357538.root"
+
+
+HEADER_A = "fromrun,fromlumi,hname,fromrun,fromlumi,metype,hname,histo,entries,Xmax,Xmin,Xbins,Ymax,Ymin,Ybins"
+
+
+def legacy_row(title: str, values, *, run: int = 315488, lumi: int = 229, metype: int = 3, x=(0.0, 10.0),
+               y=None, bins=None, histo: str | None = None) -> str:
+    """One variant-A row of the legacy CSV; ``values`` include the flow bins (ROOT global-bin order).
+
+    ``bins`` is (Xbins,) or (Xbins, Ybins), by default derived from the values; ``histo`` replaces the list text.
+    """
+    flat = [float(v) for v in (values.ravel() if hasattr(values, "ravel") else values)]
+    if bins is None:
+        bins = (len(flat) - 2,) if y is None else None
+    x_bins, y_bins = (bins[0], 1) if len(bins) == 1 else bins
+    y_max, y_min = (1, 0) if y is None else (y[1], y[0])
+    text = histo if histo is not None else "[" + ", ".join(f"{v:g}" for v in flat) + "]"
+    return (f'{run},{lumi},{title},{run},{lumi},{metype},{title},"{text}",{int(sum(flat))},'
+            f"{x[1]:g},{x[0]:g},{x_bins},{y_max:g},{y_min:g},{y_bins}")
+
+
+def write_csv(path: Path, rows: list[str], header: str = HEADER_A) -> Path:
+    path.write_text(header + "\n" + "".join(row + "\n" for row in rows))
+    return path
+
+
+def expect(result: RawResult, status: int) -> Any:
+    assert result.status_code == status, (result.status_code, result.content[:2000])
+    return result.json if result.content and result.headers.get("content-type", "").startswith(
+        "application/json") else result
+
+
+class Api(MountClient):
+    def __init__(self, client: RawClient, root: str = MOUNT):
+        super().__init__(client, root)
+
+    def checked(self, result: RawResult) -> None:
+        if result.status_code >= 400:  # every error is JSON with a machine-readable code
+            assert result.headers.get("content-type", "").startswith("application/json"), result.content[:200]
+            assert result.json.get("code"), result.json
+
+    def register(self, path: Path | str, **fields: Any) -> dict:
+        return expect(self.post("files/", {"filepath": str(path), **fields}), 201)
+
+    def start(self, file_id: int, dimensionality: int, granularity: str = "lum", **params: Any) -> RawResult:
+        return self.post(f"files/{file_id}/start_parsing/",
+                         {"dimensionality": dimensionality, "granularity": granularity, **params})
+
+    def parse(self, file_id: int, dimensionality: int, granularity: str = "lum", **params: Any) -> dict:
+        """Start parsing (the queue runs jobs at once in tests) and return the finished job."""
+        job = expect(self.start(file_id, dimensionality, granularity, **params), 202)
+        return expect(self.get(f"jobs/{job['id']}/"), 200)
+
+    def ingest(self, path: Path | str, *keys: tuple[int, str], **fields: Any) -> tuple[dict, list[dict]]:
+        file = self.register(path, **fields)
+        return file, [self.parse(file["id"], dim, granularity) for dim, granularity in keys]
+
+    def count(self, query: str = "") -> int:
+        return expect(self.get("histograms/count/", query), 200)["count"]
+
+    def all_pages(self, path: str, query: str) -> list[dict]:
+        """Every item of a cursor-paginated list, following ``next``."""
+        items, url = [], f"{self.root}/{path}?{query}"
+        while url:
+            route, _, rest = url.partition("?")
+            page = expect(self.client.simulate_request("GET", route, query_string=rest), 200)
+            items += page["results"]
+            url = page["next"]
+        return items

@@ -1,0 +1,56 @@
+"""Scenarios 48-50 (caching) and 56 (auth)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sciplane.testing import RawClient
+from sciplane_dqm.testing import CSV_1D, CSV_2D, Api, expect
+
+
+def test_48_49_cacheable_reads(api, data_root, sciplane_cli, app):
+    file = api.ingest(data_root / CSV_1D, (1, "lum"))[0]
+    first = api.get("histograms/", "dim=1")
+    assert first.headers["cache-control"] == "public, max-age=60"
+    assert "Authorization" in first.headers["vary"]
+    etag = first.headers["etag"]
+    again = api.get("histograms/", "dim=1", headers={"If-None-Match": etag})
+    assert (again.status_code, again.content) == (304, b"")
+    assert api.get("histograms/", "dim=1", headers={"If-None-Match": "*"}).status_code == 304
+    assert api.get("histograms/", "dim=2").headers["etag"] != etag
+    api.ingest(data_root / CSV_2D, (2, "lum"))
+    changed = api.get("histograms/", "dim=1", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["etag"] != etag
+    etag = changed.headers["etag"]
+    sciplane_cli("dqm,histograms_csv,nanodqm")("dqm", "purge-file", str(file["id"]))
+    purged = api.get("histograms/", "dim=1", headers={"If-None-Match": etag})
+    assert purged.status_code == 200 and purged.json["results"] == []
+
+
+def test_50_status_is_never_cached(api, data_root):
+    file = api.ingest(data_root / CSV_1D, (1, "lum"))[0]
+    job = file_job = expect(api.get(f"files/{file['id']}"), 200)["jobs"][0]
+    for path in ("files/", f"files/{file['id']}/", f"jobs/{job['id']}/", "jobs/", "playground/histogram_data_files/",
+                 f"playground/histogram_data_files/{file['id']}/"):
+        result = api.get(path)
+        assert result.headers["cache-control"] == "no-store" and "etag" not in result.headers, path
+    assert file_job["entries_processed"] == 9
+
+
+@pytest.fixture
+def locked_app(make_app, data_root):
+    return make_app(plugins=["dqm", "histograms_csv"], settings={
+        "plugins": {"dqm": {"data_roots": [str(data_root)]}}, "auth": {"grants": {"anonymous": ["dqm.read"]}}})
+
+
+def test_56_auth(locked_app, data_root, sciplane_cli):
+    api = Api(RawClient(locked_app))
+    assert expect(api.get("histograms/"), 200)["results"] == []
+    denied = expect(api.post("files/", {"filepath": str(data_root / CSV_1D)}), 401)
+    assert denied["code"] == "unauthorized"
+    cli = sciplane_cli("dqm,histograms_csv")
+    cli("users", "add", "reader")
+    token = cli("tokens", "create", "reader").stdout.strip().splitlines()[0]
+    authorised = api.post("files/1/start_parsing/", {"dimensionality": 1, "granularity": "lum"},
+                          headers={"Authorization": f"Bearer {token}"})
+    assert expect(authorised, 403)["code"] == "forbidden"

@@ -1,0 +1,90 @@
+"""Scenarios 1-5: the parser map, file registration by path, and discovery."""
+
+from __future__ import annotations
+
+import os
+
+from sciplane_dqm.testing import CSV_1D, CSV_2D, ROOT_SMALL, expect
+
+KEYS = [("csv", 1, "lum"), ("csv", 2, "lum"), ("nanodqm", 1, "lum"), ("nanodqm", 1, "run"), ("nanodqm", 2, "lum"),
+        ("nanodqm", 2, "run")]
+
+
+def test_01_parsers(api):
+    parsers = expect(api.get("parsers/"), 200)
+    assert [(p["filetype"], p["dimensionality"], p["granularity"]) for p in parsers] == KEYS
+    assert {p["plugin"] for p in parsers} == {"histograms_csv", "nanodqm"}
+    assert all(p["aliases"] == (["root"] if p["filetype"] == "nanodqm" else []) for p in parsers)
+    assert all(p["version"] == "1.0.0" for p in parsers)
+
+
+def test_02_register_csv(api, data_root):
+    result = api.post("files/", {"filepath": str(data_root / CSV_1D), "data_era": "2018A"})
+    file = expect(result, 201)
+    assert result.headers["location"] == f"/api/dqm/files/{file['id']}/"
+    assert result.headers["cache-control"] == "no-store"
+    assert {k: file[k] for k in ("filetype", "filesize", "status", "entries_total", "percentage_processed",
+                                 "jobs", "data_era")} == {
+        "filetype": "csv", "filesize": 5666, "status": "new", "entries_total": 0, "percentage_processed": 0.0,
+        "jobs": [], "data_era": "2018A"}
+    assert file["histograms"] == {"lum_1d": 0, "lum_2d": 0, "run_1d": 0, "run_2d": 0}
+    assert file["created"].endswith("Z")
+    again = expect(api.post("files/", {"filepath": str(data_root / CSV_1D)}), 409)
+    assert again["code"] == "file_exists" and again["existing_id"] == file["id"]
+    assert expect(api.get(f"files/{file['id']}"), 200) == expect(api.get(f"files/{file['id']}/"), 200)
+
+
+def test_03_root_files_are_nanodqm(api, data_root):
+    assert api.register(data_root / ROOT_SMALL)["filetype"] == "nanodqm"
+    copy = data_root / "copy.root"
+    copy.write_bytes((data_root / ROOT_SMALL).read_bytes())
+    assert api.register(copy, filetype="root")["filetype"] == "nanodqm"
+    assert len(expect(api.get("files/", "filetype=root"), 200)["results"]) == 2
+
+
+def test_04_paths_outside_roots_and_bad_input(api, data_root, tmp_path):
+    outside = tmp_path / "outside.csv"
+    outside.write_bytes((data_root / CSV_1D).read_bytes())
+    link = data_root / "link.csv"
+    os.symlink(outside, link)
+    for path in (outside, f"{data_root}/../outside.csv", link):
+        assert expect(api.post("files/", {"filepath": str(path)}), 422)["code"] == "path_not_allowed"
+    assert expect(api.post("files/", {"filepath": str(data_root / "nope.csv")}), 422)["code"] == "file_not_found"
+    text = data_root / "foo.txt"
+    text.write_text("x")
+    unknown = expect(api.post("files/", {"filepath": str(text)}), 422)
+    assert unknown["code"] == "unknown_filetype" and unknown["filetypes"] == ["csv", "nanodqm"]
+    missing = expect(api.post("files/", {"data_era": "2018A"}), 422)
+    assert missing["code"] == "validation_failed" and "filepath" in missing["errors"]["json"]
+    extra = expect(api.post("files/", {"filepath": str(data_root / CSV_1D), "filesize": 3}), 422)
+    assert extra["code"] == "validation_failed"
+    relative = expect(api.post("files/", {"filepath": CSV_1D}), 422)
+    assert relative["code"] == "validation_failed"
+    assert expect(api.get("files/"), 200)["results"] == []
+
+
+def test_05_discover(api, data_root):
+    result = api.post("files/discover/")
+    found = expect(result, 200)
+    assert result.headers["cache-control"] == "no-store"
+    assert (found["registered"], found["truncated"]) == (3, False)
+    listed = {os.path.basename(f["filepath"]): f for f in expect(api.get("files/"), 200)["results"]}
+    assert set(listed) == {CSV_1D, CSV_2D, ROOT_SMALL}
+    assert (listed[CSV_1D]["data_era"], listed[CSV_2D]["data_era"], listed[ROOT_SMALL]["data_era"]) == (
+        "2018A", "2018A", "")
+    assert expect(api.post("files/discover/"), 200)["registered"] == 0
+
+
+def test_file_list_filters_and_delete(api, data_root):
+    one = api.register(data_root / CSV_1D, data_era="2018A")
+    two = api.register(data_root / ROOT_SMALL)
+    assert [f["id"] for f in expect(api.get("files/", "filepath__contains=zerobias"), 200)["results"]] == [one["id"]]
+    assert [f["id"] for f in expect(api.get("files/", "data_era=2018A"), 200)["results"]] == [one["id"]]
+    assert [f["id"] for f in expect(api.get("files/", "status=new&page_size=1"), 200)["results"]] == [one["id"]]
+    page = expect(api.get("files/", "page_size=1"), 200)
+    assert page["next"] and page["previous"] is None
+    assert expect(api.get("files/", "bogus=1"), 422)["code"] == "validation_failed"
+    assert api.delete(f"files/{two['id']}/").status_code == 204
+    assert expect(api.get(f"files/{two['id']}/"), 404)["code"] == "not_found"
+    assert expect(api.delete("files/999/"), 404)["code"] == "not_found"
+    assert api.get("files/abc/").status_code == 404

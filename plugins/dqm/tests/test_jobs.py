@@ -1,0 +1,221 @@
+"""Scenarios 6-15 and 21-26, 32: start_parsing, job states and counters, malformed input, resume."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sciplane_dqm.testing import CSV_1D, CSV_2D, ROOT_SMALL, expect, legacy_row, write_csv
+
+
+def synthetic(path, rows: int = 10, *, bad: dict[int, str] | None = None, lumi0: tuple[int, ...] = ()):
+    """A 1D CSV of ``rows`` rows (titles t1…); ``bad`` replaces the text of some rows (1-based)."""
+    lines = []
+    for i in range(1, rows + 1):
+        values = np.arange(102) % 7
+        lines.append((bad or {}).get(i) or legacy_row(f"t{i}", values, lumi=0 if i in lumi0 else 229,
+                                                      bins=(100,)))
+    return write_csv(path, lines)
+
+
+def test_06_parse_the_1d_csv(api, data_root):
+    file = api.register(data_root / CSV_1D)
+    result = api.start(file["id"], 1, "lum")
+    started = expect(result, 202)
+    assert result.headers["location"] == f"/api/dqm/jobs/{started['id']}/"
+    assert result.headers["cache-control"] == "no-store"
+    job = expect(api.get(f"jobs/{started['id']}"), 200)
+    assert {k: job[k] for k in ("status", "entries_total", "entries_processed", "histograms_created",
+                                "entries_skipped", "percentage_processed", "parser", "attempts")} == {
+        "status": "done", "entries_total": 9, "entries_processed": 9, "histograms_created": 9, "entries_skipped": 0,
+        "percentage_processed": 100.0, "parser": "histograms_csv 1.0.0", "attempts": 1}
+    file = expect(api.get(f"files/{file['id']}"), 200)
+    assert (file["status"], file["processing_complete"], file["histograms"]["lum_1d"]) == ("done", True, 9)
+
+
+def test_07_already_parsed_and_force(api, data_root):
+    file = api.register(data_root / CSV_1D)
+    api.parse(file["id"], 1)
+    again = expect(api.start(file["id"], 1), 409)
+    assert again["code"] == "already_parsed" and "is already parsed" in again["description"]
+    assert again["job"]["status"] == "done"
+    job = api.parse(file["id"], 1, force=True)
+    assert (job["status"], job["histograms_created"], job["entries_duplicate"]) == ("done", 9, 9)
+    assert api.count(f"source_file={file['id']}") == 9
+
+
+def test_08_parameter_errors(api, data_root):
+    file = api.register(data_root / CSV_1D)
+    missing = expect(api.start(file["id"], 1, "run"), 422)
+    assert missing["code"] == "parser_not_found" and len(missing["supported"]) == 6
+    assert missing["description"] == "No parser is registered for (csv, 1, run)"
+    for body in ({"dimensionality": 3, "granularity": "lum"}, {"dimensionality": 1},
+                 {"dimensionality": 1, "granularity": "lum", "on_error": "maybe"},
+                 {"dimensionality": 1, "data_dimensionality": 2, "granularity": "lum"}):
+        assert expect(api.post(f"files/{file['id']}/start_parsing/", body), 422)["code"] == "validation_failed"
+    mismatch = expect(api.start(file["id"], 1, filetype="nanodqm"), 422)
+    assert mismatch["code"] == "filetype_mismatch"
+    assert expect(api.start(999, 1), 404)["code"] == "not_found"
+
+
+def test_09_get_and_form_posts(api, data_root):
+    file = api.register(data_root / CSV_1D)
+    result = api.get(f"files/{file['id']}/start_parsing", "data_dimensionality=1&granularity=lum&file_format=csv")
+    assert expect(result, 202) and result.headers["cache-control"] == "no-store"
+    two = api.register(data_root / CSV_2D)
+    form = api.request("POST", f"files/{two['id']}/start_parsing/", body="data_dimensionality=2&granularity=lum",
+                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert expect(form, 202)["dimensionality"] == 2
+
+
+@pytest.fixture
+def queued_app(make_app, data_root):
+    from sciplane.testing import RawClient
+    from sciplane_dqm.testing import Api
+    app = make_app(plugins=["dqm", "histograms_csv", "nanodqm"], settings={
+        "plugins": {"dqm": {"data_roots": [str(data_root)]}}, "jobs": {"immediate": False, "url": "memory:"},
+        "auth": {"grants": {"anonymous": ["dqm.*"]}}})
+    return Api(RawClient(app))
+
+
+def test_10_queued_without_worker(queued_app, data_root):
+    api = queued_app
+    file = api.register(data_root / CSV_1D)
+    assert expect(api.start(file["id"], 1), 202)["status"] == "queued"
+    busy = expect(api.start(file["id"], 1), 409)
+    assert busy["code"] == "parse_in_progress" and busy["job"]["status"] == "queued"
+    assert expect(api.delete(f"files/{file['id']}/"), 409)["code"] == "parse_in_progress"
+    assert expect(api.get(f"files/{file['id']}"), 200)["status"] == "queued"
+
+
+def test_11_other_dimensionality_is_skipped(api, data_root):
+    two = api.register(data_root / CSV_2D)
+    assert api.parse(two["id"], 2)["histograms_created"] == 9
+    skipped = api.parse(two["id"], 1)
+    assert (skipped["status"], skipped["entries_skipped"], skipped["histograms_created"]) == ("done", 9, 0)
+    one = api.register(data_root / CSV_1D)
+    assert api.parse(one["id"], 2)["entries_skipped"] == 9
+
+
+def test_12_13_14_small_root_file(api, data_root):
+    file = api.register(data_root / ROOT_SMALL)
+    first = api.parse(file["id"], 1, "lum")
+    assert first["histograms_created"] == 12
+    assert expect(api.get(f"files/{file['id']}"), 200)["percentage_processed"] == 100.0
+    job = expect(api.post(f"files/{file['id']}/start_parsing/", {"file_format": "root", "data_dimensionality": 2,
+                                                                 "granularity": "lum"}), 202)
+    assert expect(api.get(f"jobs/{job['id']}"), 200)["histograms_created"] == 8
+    totals = expect(api.get(f"files/{file['id']}"), 200)
+    assert (totals["entries_total"], totals["entries_processed"]) == (20, 20)
+    assert [api.parse(file["id"], dim, "run")["histograms_created"] for dim in (1, 2)] == [3, 2]
+    lumis = expect(api.get("lumisections/", "run_number=357538"), 200)["results"]
+    assert [ls["ls_number"] for ls in lumis] == [1, 2, 4, 5]
+    run = expect(api.get("runs/357538/"), 200)
+    assert (run["ls_count"], run["has_run_histograms"]) == (4, True)
+
+
+def test_15_job_resource_and_list(api, data_root):
+    one = api.ingest(data_root / CSV_1D, (1, "lum"), (2, "lum"))[0]
+    for job in expect(api.get("jobs/", f"file={one['id']}"), 200)["results"]:
+        assert {"id", "status", "entries_total", "entries_processed", "error"} <= set(job)
+    listed = expect(api.get("jobs/", f"file={one['id']}&status=done"), 200)["results"]
+    assert [job["id"] for job in listed] == sorted((job["id"] for job in listed), reverse=True)
+    assert len(listed) == 2
+    assert expect(api.get("jobs/999"), 404)["code"] == "not_found"
+
+
+@pytest.fixture
+def dqm_settings():
+    return {"chunk_entries_1d": 2}
+
+
+def test_21_bad_json_discards_the_open_chunk(api, data_root):
+    path = synthetic(data_root / "bad.csv", bad={7: legacy_row("t7", [0] * 102, histo="[0, 1, 2")})
+    file = api.register(path)
+    job = api.parse(file["id"], 1)
+    assert job["status"] == "failed"
+    assert (job["error"]["code"], job["error"]["entry"], job["error"]["line"]) == ("bad_json", 7, 8)
+    assert job["entries_processed"] == 6 and api.count(f"source_file={file['id']}") == 6
+
+
+def test_22_bad_length(api, data_root):
+    path = synthetic(data_root / "bad.csv", bad={5: legacy_row("t5", [1] * 103, bins=(100,))})
+    file = api.register(path)
+    job = api.parse(file["id"], 1)
+    assert (job["error"]["code"], job["error"]["entry"]) == ("bad_length", 5)
+    assert api.count(f"source_file={file['id']}") == 4
+    rows = [legacy_row(f"m{i}", np.ones((12, 10)), metype=6, x=(0, 8), y=(0, 10), bins=(8, 10)) for i in range(1, 7)]
+    rows[4] = legacy_row("m5", np.ones((12, 10)), metype=6, x=(0, 8), y=(0, 10), bins=(8, 11))
+    two = api.register(write_csv(data_root / "bad2d.csv", rows))
+    job = api.parse(two["id"], 2)
+    assert (job["error"]["code"], job["error"]["entry"]) == ("bad_length", 5)
+
+
+def test_23_missing_and_extra_columns(api, data_root):
+    good = legacy_row("t3", [0] * 102)
+    file = api.register(synthetic(data_root / "short.csv", bad={3: good.rsplit(",", 1)[0]}))
+    job = api.parse(file["id"], 1)
+    assert (job["error"]["code"], job["error"]["entry"], api.count(f"source_file={file['id']}")) == (
+        "missing_column", 3, 2)
+    file = api.register(synthetic(data_root / "long.csv", bad={3: good + ",1"}))
+    assert api.parse(file["id"], 1)["error"]["code"] == "extra_column"
+
+
+def test_24_file_level_errors(api, data_root):
+    header = data_root / "header.csv"
+    write_csv(header, [legacy_row("t1", [0] * 102)], header="fromrun,fromlumi,hname,metype,entries,Xmax,Xmin,Xbins")
+    job = api.parse(api.register(header)["id"], 1)
+    assert (job["status"], job["error"]["code"], job["error"]["entry"], job["error"]["line"]) == (
+        "failed", "bad_header", 0, 1)
+    empty = data_root / "empty.csv"
+    empty.write_bytes(b"")
+    assert api.parse(api.register(empty)["id"], 1)["error"]["code"] == "empty_file"
+    only = write_csv(data_root / "only.csv", [])
+    job = api.parse(api.register(only)["id"], 1)
+    assert (job["status"], job["entries_total"], job["histograms_created"]) == ("done", 0, 0)
+
+
+def test_25_skip_errors(api, data_root):
+    path = synthetic(data_root / "bad.csv", bad={7: legacy_row("t7", [0] * 102, histo="[0, 1, 2")})
+    job = api.parse(api.register(path)["id"], 1, on_error="skip")
+    assert (job["status"], job["histograms_created"], job["entries_failed"]) == ("done", 9, 1)
+    assert job["errors"][0]["entry"] == 7 and job["entries_skipped"] == 0
+
+
+def test_26_resume_needs_force_after_a_fix(api, data_root):
+    path = synthetic(data_root / "bad.csv", bad={7: legacy_row("t7", [0] * 102, histo="[0, 1, 2")})
+    file = api.register(path)
+    assert api.parse(file["id"], 1)["status"] == "failed"
+    synthetic(path)
+    changed = api.parse(file["id"], 1)
+    assert (changed["status"], changed["error"]["code"]) == ("failed", "file_changed")
+    done = api.parse(file["id"], 1, force=True)
+    assert (done["status"], done["histograms_created"], done["entries_duplicate"]) == ("done", 10, 6)
+    assert api.count(f"source_file={file['id']}") == 10
+
+
+def test_32_run_level_rows_and_rows_without_flows(api, data_root):
+    rows = [legacy_row("a", np.arange(102)), legacy_row("b", np.arange(102), lumi=0),
+            legacy_row("c", np.arange(100), bins=(100,))]
+    job = api.parse(api.register(write_csv(data_root / "mixed.csv", rows))["id"], 1)
+    assert (job["status"], job["histograms_created"], job["entries_skipped"]) == ("done", 2, 1)
+    items = expect(api.get("histograms/", "title=c"), 200)["results"]
+    assert items[0]["data"] == list(range(100))
+
+
+def test_resume_after_failure_continues_where_it_stopped(api, data_root):
+    path = synthetic(data_root / "bad.csv", bad={7: legacy_row("t7", [0] * 102, histo="[0, 1, 2")})
+    file = api.register(path)
+    assert api.parse(file["id"], 1)["entries_processed"] == 6
+    job = api.parse(file["id"], 1, on_error="skip")  # resume, now skipping: nothing before entry 7 is re-read
+    assert (job["status"], job["entries_duplicate"], job["histograms_created"], job["attempts"]) == ("done", 0, 9, 2)
+
+
+def test_a_repeated_me_keeps_the_first_record(api, data_root):
+    rows = [legacy_row("same", np.arange(102)), legacy_row("other", np.arange(102)),
+            legacy_row("same", np.ones(102))]
+    file = api.register(write_csv(data_root / "repeated.csv", rows))
+    job = api.parse(file["id"], 1)
+    assert (job["status"], job["histograms_created"], job["entries_duplicate"]) == ("done", 2, 1)
+    kept = expect(api.get("histograms/", "title=same"), 200)["results"]
+    assert len(kept) == 1 and kept[0]["data"] == list(range(1, 101))
