@@ -219,3 +219,10 @@ def test_a_repeated_me_keeps_the_first_record(api, data_root):
     assert (job["status"], job["histograms_created"], job["entries_duplicate"]) == ("done", 2, 1)
     kept = expect(api.get("histograms/", "title=same"), 200)["results"]
     assert len(kept) == 1 and kept[0]["data"] == list(range(1, 101))
+
+
+def test_29_file_level_root_errors_fail_the_job(api, data_root):
+    fake = data_root / "not_root.root"
+    fake.write_bytes(b"this is not a ROOT file\n" * 100)
+    job = api.parse(api.register(fake)["id"], 1)
+    assert (job["status"], job["error"]["code"], job["histograms_created"]) == ("failed", "not_root", 0)
