@@ -169,6 +169,9 @@ def test_bad_scalar_fields(parse, table_1d, column, value, code):
 def test_bad_y_axis_of_a_2d_row(parse, table_2d, column, value):
     error = only_error(parse(table_2d.copy().set(0, column, value).to_bytes(), KEY_2D))
     assert (error.entry, error.code) == (1, "bad_axis")
+    # The scalars are checked before the payload is decoded, so a broken list changes nothing.
+    table = table_2d.copy().set(0, column, value).set(0, "histo", "[oops")
+    assert only_error(parse(table.to_bytes(), KEY_2D)).code == "bad_axis"
 
 
 def test_the_y_axis_of_a_1d_row_is_not_read(parse, table_1d):

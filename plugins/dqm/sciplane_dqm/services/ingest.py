@@ -14,12 +14,14 @@ import os
 import socket
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import peewee
 
 from sciplane import EntryError, HistogramRecord, ParseError, ParserKey, utcnow, write_transaction
+from sciplane.db import close_connection
 
 from ..models import DqmFile, ParseJob
 from . import store
@@ -46,10 +48,42 @@ def error_of(item: EntryError) -> dict[str, Any]:
 
 @dataclass
 class Chunk:
+    previous: int  # the entry the last chunk ended on
     records: list[HistogramRecord] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
     last_entry: int = 0
     nbytes: int = 0
+
+
+class ChunkWriter:
+    """Commits chunks in order on a thread (and database connection) of its own, so the next chunk is
+    parsed while the database stores this one; parsing and storing then overlap on two cores.
+
+    At most one chunk is being committed while the caller fills the next: memory stays at two chunks.
+    A commit's exception is raised to the caller at its next ``submit`` or at ``finish``.
+    """
+
+    def __init__(self, commit: Callable[[Chunk], None]):
+        self._commit = commit
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dqm-writer")
+        self._pending: Future | None = None
+
+    def submit(self, chunk: Chunk) -> None:
+        self.wait()
+        self._pending = self._executor.submit(self._commit, chunk)
+
+    def wait(self) -> None:
+        """Until the chunk in flight is committed (its exception raised here)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def finish(self) -> None:
+        try:
+            self.wait()
+        finally:
+            self._executor.submit(close_connection).result()  # the writer thread's pooled connection
+            self._executor.shutdown()
 
 
 def claim(job_id: int, stale_after_s: float) -> bool:
@@ -143,7 +177,14 @@ class Loader:
         self.job.entries_total = total
 
     def _parse(self, parser, stream) -> None:
-        chunk = Chunk()
+        writer = ChunkWriter(self._commit)
+        try:
+            self._chunks(parser, stream, writer)
+        finally:
+            writer.finish()  # chunks completed before a failure are committed, as they would be in line
+
+    def _chunks(self, parser, stream, writer: ChunkWriter) -> None:
+        chunk = Chunk(self.job.entries_processed)
         skip_errors = self.job.on_error == "skip"
         for item in parser.parse(stream, key=self.key, start=self.job.entries_processed):
             if isinstance(item, HistogramRecord):
@@ -161,14 +202,15 @@ class Loader:
                 chunk.errors.append(error_of(item))
                 chunk.last_entry = item.entry
             if len(chunk.records) >= self.chunk_records or chunk.nbytes >= self.settings.chunk_bytes:
-                self._commit(chunk)
-                chunk = Chunk()
+                writer.submit(chunk)
+                chunk = Chunk(chunk.last_entry)
         if chunk.records or chunk.errors:
-            self._commit(chunk)
+            writer.submit(chunk)
 
     def _commit(self, chunk: Chunk) -> None:
+        """One chunk's transaction (on the writer's thread): histograms and the job's progress together."""
         job = self.job
-        covered = chunk.last_entry - job.entries_processed
+        covered = chunk.last_entry - chunk.previous
         try:
             with write_transaction():
                 inserted = store.store_chunk(chunk.records, dim=self.key.dimensionality, source_file=job.file_id,
