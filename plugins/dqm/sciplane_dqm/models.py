@@ -57,7 +57,8 @@ class Title(BaseModel):
 
 class Histogram(BaseModel):
     id = peewee.BigAutoField()
-    lumisection = peewee.ForeignKeyField(Lumisection, on_delete="CASCADE")
+    # References to the append-only dictionaries carry no database constraint (see migration 0001).
+    lumisection = peewee.ForeignKeyField(Lumisection)
     run_number = peewee.IntegerField()
     ls_number = peewee.IntegerField()
     title = peewee.ForeignKeyField(Title, column_name="title_id")

@@ -15,8 +15,6 @@ import io
 import struct
 from collections.abc import Iterable, Iterator, Sequence
 
-import peewee
-
 from sciplane import database, is_postgres
 
 TABLE = "dqm_histogram"
@@ -30,7 +28,6 @@ COLUMNS: dict[str, str] = {
     "source_file_id": ">i", "created": "time",
 }
 NAMES = ", ".join(COLUMNS)
-_KEY_POSITIONS = [list(COLUMNS).index(name) for name in ("run_number", "ls_number", "title_id")]
 _PG_EPOCH = dt.datetime(2000, 1, 1)
 _NULL = struct.pack(">i", -1)
 _HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
@@ -51,17 +48,19 @@ def insert(rows: Sequence[tuple]) -> int:
 
 
 def _copy_then_insert(rows: Sequence[tuple]) -> int:
+    from psycopg2.errors import UniqueViolation  # the driver's own: copy_expert bypasses peewee's translation
+
     cursor = database.cursor()
-    if not _may_conflict(cursor, rows):
-        # The usual case, a first parse: straight into the table.  A key inserted meanwhile by another job,
-        # or twice in this chunk, makes COPY fail; the savepoint then lets the staged path decide.
-        try:
-            with database.atomic():
-                cursor.copy_expert(f"COPY {TABLE} ({NAMES}) FROM STDIN WITH (FORMAT binary)",
-                                   _Reader(_binary(rows, numbered=False)), size=COPY_READ_BYTES)
-            return len(rows)
-        except peewee.IntegrityError:
-            pass
+    # The usual case, a first parse: straight into the table.  A key stored already (a re-parse, a file
+    # overlapping another) or twice in this chunk makes COPY fail; the savepoint then lets the staged path
+    # decide row by row.
+    try:
+        with database.atomic():
+            cursor.copy_expert(f"COPY {TABLE} ({NAMES}) FROM STDIN WITH (FORMAT binary)",
+                               _Reader(_binary(rows, numbered=False)), size=COPY_READ_BYTES)
+        return len(rows)
+    except UniqueViolation:
+        pass
     # A temporary table lives as long as the pooled connection; its rows only until the commit.
     cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} ON COMMIT DELETE ROWS AS "
                    f"SELECT 0 AS seq, {NAMES} FROM {TABLE} WITH NO DATA")
@@ -72,14 +71,6 @@ def _copy_then_insert(rows: Sequence[tuple]) -> int:
     cursor.execute(f"INSERT INTO {TABLE} ({NAMES}) SELECT {NAMES} FROM {STAGE} ORDER BY seq "
                    f"ON CONFLICT ({CONFLICT}) DO NOTHING")
     return cursor.rowcount
-
-
-def _may_conflict(cursor, rows: Sequence[tuple]) -> bool:
-    """Whether a stored row could share a key with ``rows`` (checked on a superset, through the unique index)."""
-    runs, lumis, titles = ({row[i] for row in rows} for i in _KEY_POSITIONS)
-    cursor.execute(f"SELECT 1 FROM {TABLE} WHERE run_number = ANY(%s) AND ls_number = ANY(%s) "
-                   "AND title_id = ANY(%s) LIMIT 1", (sorted(runs), sorted(lumis), sorted(titles)))
-    return cursor.fetchone() is not None
 
 
 def _pg_time(value: dt.datetime) -> int:

@@ -82,8 +82,7 @@ def store_chunk(records: list[HistogramRecord], *, dim: int, source_file: int, c
     titles = _title_ids(list(dict.fromkeys(r.title for r in records)), dim, cache)
     now = utcnow()
     rows = []
-    for r in records:
-        dtype, data = arrays.encode(r.data)
+    for r, (dtype, data) in zip(records, arrays.encode_many([r.data for r in records]), strict=True):
         rows.append((lumisections[r.run, r.lumi], r.run, r.lumi, titles[r.title, dim], dim, r.type_code, r.entries,
                      float(r.x_min), float(r.x_max), r.x_bin,
                      None if dim == 1 else float(r.y_min), None if dim == 1 else float(r.y_max),
