@@ -102,12 +102,12 @@ def _packer(nulls: tuple[bool, ...], numbered: bool):
     segments.append((struct.Struct(fmt), fields))
     lead = [len(COLUMNS) + 1, 4] if numbered else [len(COLUMNS)]
 
-    def pack(row: tuple, number: int) -> bytes:
+    def pack(row: tuple, number: int) -> list[bytes]:
         parts = []
         for position, segment in enumerate(segments):
             if segment[0] is None:
                 value = row[segment[1]]
-                payload = value.encode() if segment[2] == "text" else bytes(value)
+                payload = value.encode() if segment[2] == "text" else value
                 parts += (struct.pack(">i", len(payload)), payload)
                 continue
             values = ([*lead, number] if numbered else list(lead)) if position == 0 else []
@@ -117,7 +117,7 @@ def _packer(nulls: tuple[bool, ...], numbered: bool):
                 else:
                     values += (size, convert(row[index]) if convert else row[index])
             parts.append(segment[0].pack(*values))
-        return b"".join(parts)
+        return parts
 
     return pack
 
@@ -129,28 +129,42 @@ def _binary(rows: Iterable[tuple], *, numbered: bool) -> Iterator[bytes]:
     for number, row in enumerate(rows):
         nulls = tuple(value is None for value in row)
         pack = packers.get(nulls) or packers.setdefault(nulls, _packer(nulls, numbered))
-        yield pack(row, number)
+        yield from pack(row, number)  # parts, not joined: arrays go to the driver without another copy
     yield _TRAILER
 
 
 class _Reader(io.RawIOBase):
-    """A file-like view of an iterator of byte strings, for ``copy_expert`` (reads never copy a remainder)."""
+    """A file-like view of an iterator of byte strings, for ``copy_expert``.
+
+    Small pieces are gathered up to ``size``; a piece that fits is handed over as it is, so large arrays
+    reach the driver without a copy.
+    """
 
     def __init__(self, chunks: Iterator[bytes]):
         self.chunks = chunks
-        self.pending = memoryview(b"")
+        self.pending: bytes | memoryview = b""
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int = -1) -> bytes:
-        if not self.pending:
-            chunk = next(self.chunks, None)
-            if chunk is None:
-                return b""
-            self.pending = memoryview(chunk)
-        if size < 0 or size >= len(self.pending):
-            out, self.pending = self.pending, memoryview(b"")
-        else:
+        if size < 0:
+            size = 1 << 62
+        if len(self.pending) > size:  # a piece larger than a read: hand it over in slices
             out, self.pending = self.pending[:size], self.pending[size:]
-        return bytes(out)
+            return bytes(out)
+        gathered, total = [self.pending] if self.pending else [], len(self.pending)
+        self.pending = b""
+        for piece in self.chunks:
+            if not piece:
+                continue
+            if total + len(piece) > size:
+                self.pending = memoryview(piece) if len(piece) > size else piece
+                break
+            gathered.append(piece)
+            total += len(piece)
+        if not gathered and self.pending:  # the next piece alone exceeds the read
+            return self.read(size)
+        if len(gathered) == 1 and type(gathered[0]) is bytes:
+            return gathered[0]
+        return b"".join(gathered)
