@@ -183,7 +183,9 @@ def test_immediate_job_inside_a_request_keeps_its_connection(make_app):
 
 def test_redis_queue(make_app):
     """With a redis:// URL the queue is RedisHuey on the real server; the job runs when a consumer takes it."""
-    app = make_app(extra_plugins=[Jobs()], settings={"jobs": {"immediate": False, "url": "redis://127.0.0.1:6379/15"}})
+    # CI runs the SQLite and PostgreSQL suites side by side, each on its own Redis database.
+    url = os.environ.get("SCIPLANE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    app = make_app(extra_plugins=[Jobs()], settings={"jobs": {"immediate": False, "url": url}})
     ctx = app.sciplane
     queue = ctx.jobs.huey
     assert type(queue).__name__ == "RedisHuey"

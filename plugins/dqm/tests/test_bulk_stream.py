@@ -21,3 +21,22 @@ def test_reads_reassemble_the_pieces(seed):
             assert len(chunk) <= size
             out.append(chunk)
         assert b"".join(out) == b"".join(pieces)
+
+
+@pytest.mark.parametrize("numbered", [False, True])
+def test_block_encoding_equals_row_encoding(numbered):
+    import datetime as dt
+
+    import numpy as np
+
+    from sciplane_dqm.services import bulk
+
+    now = dt.datetime(2026, 11, 21, 10, 0, 0, 123456)
+    data = np.arange(100, dtype="<f4").tobytes()
+    rows = [(i + 1, 315488, 229, 7 + i, 1, None if i % 2 else 3, 1000 + i, -0.5, 99.5, 100, None, None, None, None,
+             None, "f4", data, 4, now) for i in range(6)]
+    uniform = [r for r in rows if r[5] is not None]
+    by_row = b"".join(part for number, row in enumerate(uniform)
+                      for part in bulk._packer(tuple(v is None for v in row), numbered)(row, number))
+    assert bulk._uniform_block(uniform, numbered) == by_row
+    assert bulk._uniform_block(rows, numbered) is None  # two NULL patterns: row by row
