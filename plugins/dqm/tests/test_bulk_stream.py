@@ -23,20 +23,34 @@ def test_reads_reassemble_the_pieces(seed):
         assert b"".join(out) == b"".join(pieces)
 
 
+def records(count: int, *, type_code=3, values=None):
+    import numpy as np
+
+    from sciplane import HistogramRecord
+    return [HistogramRecord(entry=i + 1, run=315488, lumi=229, title=f"t{i}", entries=1000 + i, x_bin=100, x_min=-0.5,
+                            x_max=99.5, type_code=type_code(i) if callable(type_code) else type_code,
+                            data=np.arange(100, dtype=np.float64) * (i + 1) if values is None else values)
+            for i in range(count)]
+
+
 @pytest.mark.parametrize("numbered", [False, True])
 def test_block_encoding_equals_row_encoding(numbered):
     import datetime as dt
 
-    import numpy as np
-
     from sciplane_dqm.services import bulk
+    from sciplane_dqm.services.rows import ChunkRows
 
     now = dt.datetime(2026, 11, 21, 10, 0, 0, 123456)
-    data = np.arange(100, dtype="<f4").tobytes()
-    rows = [(i + 1, 315488, 229, 7 + i, 1, None if i % 2 else 3, 1000 + i, -0.5, 99.5, 100, None, None, None, None,
-             None, "f4", data, 4, now) for i in range(6)]
-    uniform = [r for r in rows if r[5] is not None]
-    by_row = b"".join(part for number, row in enumerate(uniform)
-                      for part in bulk._packer(tuple(v is None for v in row), numbered)(row, number))
-    assert bulk._uniform_block(uniform, numbered) == by_row
-    assert bulk._uniform_block(rows, numbered) is None  # two NULL patterns: row by row
+
+    def chunk(items):
+        return ChunkRows.of(items, dim=1, lumisection_ids=list(range(1, len(items) + 1)),
+                            title_ids=list(range(7, 7 + len(items))), source_file=4, created=now)
+
+    def by_row(rows):
+        return b"".join(part for number, row in enumerate(rows.tuples())
+                        for part in bulk._packer(tuple(v is None for v in row), numbered)(row, number))
+
+    uniform = chunk(records(6))
+    assert uniform.block(numbered) == by_row(uniform)
+    assert chunk(records(6, type_code=lambda i: None if i % 2 else 3)).block(numbered) is None  # NULLs vary
+    assert chunk(records(3, values=__import__("numpy").full(100, 0.1))).block(numbered) is None  # needs float64

@@ -10,48 +10,38 @@ the number of rows actually inserted.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import struct
-from collections.abc import Iterator, Sequence
-
-import numpy as np
+from collections.abc import Iterator
 
 from sciplane import database, is_postgres
+
+from .rows import COLUMNS, ChunkRows, pg_time
 
 TABLE = "dqm_histogram"
 STAGE = "dqm_histogram_stage"
 CONFLICT = "run_number, ls_number, title_id"
-# Column name -> binary COPY encoding (struct format, or "bytes" / "text" / "time").
-COLUMNS: dict[str, str] = {
-    "lumisection_id": ">q", "run_number": ">i", "ls_number": ">i", "title_id": ">i", "dim": ">h",
-    "type_code": ">h", "entries": ">q", "x_min": ">d", "x_max": ">d", "x_bin": ">i", "y_min": ">d", "y_max": ">d",
-    "y_bin": ">i", "x_edges": "bytes", "y_edges": "bytes", "dtype": "text", "data": "bytes",
-    "source_file_id": ">i", "created": "time",
-}
 NAMES = ", ".join(COLUMNS)
-_PG_EPOCH = dt.datetime(2000, 1, 1)
 _NULL = struct.pack(">i", -1)
 _HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
 _TRAILER = struct.pack(">h", -1)
 COPY_READ_BYTES = 1 << 20
-BLOCK_MAX_ARRAY_BYTES = 16 << 10
-_DATA = list(COLUMNS).index("data")
 
 
-def insert(rows: Sequence[tuple]) -> int:
-    """Insert ``rows`` (values in :data:`COLUMNS` order); duplicates of stored keys are skipped."""
-    if not rows:
+def insert(rows: ChunkRows) -> int:
+    """Insert a chunk's rows; those whose key is stored already are skipped.  Returns the rows inserted."""
+    if not rows.count:
         return 0
     if is_postgres(database):
         return _copy_then_insert(rows)
     marks = ", ".join([database.param] * len(COLUMNS))
     cursor = database.cursor()
-    cursor.executemany(f"INSERT INTO {TABLE} ({NAMES}) VALUES ({marks}) ON CONFLICT ({CONFLICT}) DO NOTHING", rows)
+    cursor.executemany(f"INSERT INTO {TABLE} ({NAMES}) VALUES ({marks}) ON CONFLICT ({CONFLICT}) DO NOTHING",
+                       rows.tuples())
     return cursor.rowcount
 
 
-def _copy_then_insert(rows: Sequence[tuple]) -> int:
+def _copy_then_insert(rows: ChunkRows) -> int:
     from psycopg2.errors import UniqueViolation  # the driver's own: copy_expert bypasses peewee's translation
 
     cursor = database.cursor()
@@ -62,7 +52,7 @@ def _copy_then_insert(rows: Sequence[tuple]) -> int:
         with database.atomic():
             cursor.copy_expert(f"COPY {TABLE} ({NAMES}) FROM STDIN WITH (FORMAT binary)",
                                _Reader(_binary(rows, numbered=False)), size=COPY_READ_BYTES)
-        return len(rows)
+        return rows.count
     except UniqueViolation:
         pass
     # A temporary table lives as long as the pooled connection; its rows only until the commit.
@@ -75,16 +65,6 @@ def _copy_then_insert(rows: Sequence[tuple]) -> int:
     cursor.execute(f"INSERT INTO {TABLE} ({NAMES}) SELECT {NAMES} FROM {STAGE} ORDER BY seq "
                    f"ON CONFLICT ({CONFLICT}) DO NOTHING")
     return cursor.rowcount
-
-
-def _small(rows: Sequence[tuple]) -> bool:
-    # Large arrays (2D) gain nothing from a block, which would only hold a second copy of the chunk.
-    return len(rows[0][_DATA]) <= BLOCK_MAX_ARRAY_BYTES
-
-
-def _pg_time(value: dt.datetime) -> int:
-    delta = value - _PG_EPOCH
-    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def _packer(nulls: tuple[bool, ...], numbered: bool):
@@ -107,7 +87,7 @@ def _packer(nulls: tuple[bool, ...], numbered: bool):
         else:
             code = ">q" if kind == "time" else kind
             fmt += "i" + code[1:]
-            fields.append((index, struct.calcsize(code), _pg_time if kind == "time" else None))
+            fields.append((index, struct.calcsize(code), pg_time if kind == "time" else None))
     segments.append((struct.Struct(fmt), fields))
     lead = [len(COLUMNS) + 1, 4] if numbered else [len(COLUMNS)]
 
@@ -131,54 +111,16 @@ def _packer(nulls: tuple[bool, ...], numbered: bool):
     return pack
 
 
-def _uniform_block(rows: Sequence[tuple], numbered: bool) -> bytes | None:
-    """Every row's COPY tuple at once, through one numpy structured array, when all rows share one layout
-    (the same NULL columns, variable-length values of equal lengths), as the histograms of one chunk
-    usually do; None otherwise.  Packing row by row is the slow part of storing small 1D histograms."""
-    first = rows[0]
-    nulls = tuple(value is None for value in first)
-    widths = {i: len(first[i]) for i, kind in enumerate(COLUMNS.values()) if kind in ("bytes", "text")
-              and first[i] is not None}
-    for row in rows:
-        if tuple(value is None for value in row) != nulls or any(len(row[i]) != w for i, w in widths.items()):
-            return None
-    fields: list[tuple[str, str]] = [("count", ">i2")]
-    if numbered:
-        fields += [("seq_length", ">i4"), ("seq", ">i4")]
-    for index, (name, kind) in enumerate(COLUMNS.items()):
-        fields.append((f"{name}_length", ">i4"))
-        if nulls[index]:
-            continue
-        fields.append((name, f"V{widths[index]}" if index in widths else (">i8" if kind == "time" else kind)))
-    block = np.empty(len(rows), dtype=np.dtype(fields))
-    block["count"] = len(COLUMNS) + (1 if numbered else 0)
-    if numbered:
-        block["seq_length"], block["seq"] = 4, np.arange(len(rows))
-    for index, (name, kind) in enumerate(COLUMNS.items()):
-        if nulls[index]:
-            block[f"{name}_length"] = -1
-            continue
-        values = [row[index] for row in rows]
-        if index in widths:
-            block[f"{name}_length"] = widths[index]
-            joined = b"".join(value.encode() if kind == "text" else value for value in values)
-            block[name] = np.frombuffer(joined, dtype=f"V{widths[index]}")
-        else:
-            block[f"{name}_length"] = 8 if kind == "time" else struct.calcsize(kind)
-            block[name] = [_pg_time(v) for v in values] if kind == "time" else values
-    return block.tobytes()
-
-
-def _binary(rows: Sequence[tuple], *, numbered: bool) -> Iterator[bytes]:
+def _binary(rows: ChunkRows, *, numbered: bool) -> Iterator[bytes]:
     """The binary COPY stream of ``rows`` (with a leading sequence number when ``numbered``)."""
-    packers: dict[tuple[bool, ...], object] = {}
     yield _HEADER
-    block = _uniform_block(rows, numbered) if len(rows) > 1 and _small(rows) else None
+    block = rows.block(numbered)
     if block is not None:
         yield block
         yield _TRAILER
         return
-    for number, row in enumerate(rows):
+    packers: dict[tuple[bool, ...], object] = {}
+    for number, row in enumerate(rows.tuples()):
         nulls = tuple(value is None for value in row)
         pack = packers.get(nulls) or packers.setdefault(nulls, _packer(nulls, numbered))
         yield from pack(row, number)  # parts, not joined: arrays go to the driver without another copy

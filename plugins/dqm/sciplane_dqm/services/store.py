@@ -19,6 +19,7 @@ from sciplane import EntryError, HistogramRecord, database, utcnow
 
 from .. import arrays
 from . import bulk
+from .rows import ChunkRows
 
 # Rows per statement for the small dictionary tables (SQLite allows 32,766 bound values).
 ROWS_PER_STATEMENT = 1000
@@ -80,15 +81,9 @@ def store_chunk(records: list[HistogramRecord], *, dim: int, source_file: int, c
         return 0
     lumisections = _lumisection_ids({(r.run, r.lumi) for r in records}, cache)
     titles = _title_ids(list(dict.fromkeys(r.title for r in records)), dim, cache)
-    now = utcnow()
-    rows = []
-    for r, (dtype, data) in zip(records, arrays.encode_many([r.data for r in records]), strict=True):
-        rows.append((lumisections[r.run, r.lumi], r.run, r.lumi, titles[r.title, dim], dim, r.type_code, r.entries,
-                     float(r.x_min), float(r.x_max), r.x_bin,
-                     None if dim == 1 else float(r.y_min), None if dim == 1 else float(r.y_max),
-                     None if dim == 1 else r.y_bin,
-                     arrays.edges_bytes(r.x_edges), None if dim == 1 else arrays.edges_bytes(r.y_edges),
-                     dtype, data, source_file, now))
+    rows = ChunkRows.of(records, dim=dim, lumisection_ids=[lumisections[r.run, r.lumi] for r in records],
+                        title_ids=[titles[r.title, dim] for r in records], source_file=source_file,
+                        created=utcnow())
     return bulk.insert(rows)
 
 
