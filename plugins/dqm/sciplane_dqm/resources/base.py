@@ -23,6 +23,13 @@ class Context:
         self.settings = settings
 
 
+class Resource:
+    """A responder object with the plugin's shared context."""
+
+    def __init__(self, context: Context):
+        self.c = context
+
+
 def data_version() -> tuple[int, int]:
     """(chunks committed over all jobs, data epoch): changes whenever stored data or its attribution does."""
     row = database.execute_sql(VERSION_SQL).fetchone()

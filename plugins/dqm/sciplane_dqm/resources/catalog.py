@@ -10,7 +10,7 @@ from sciplane import NotFound
 from ..models import Histogram, Lumisection, Run, Title
 from ..query import DIM, INT, INTS, REGEX, TEXT, TITLES, decode_cursor, encode_cursor, page_size, parse
 from ..services import files, histograms
-from .base import Context, link, not_modified
+from .base import Resource, link, not_modified
 from .views import stamp
 
 RUN_FILTERS = {"run_number": INT, "run_number__gte": INT, "run_number__lte": INT, "run_number__in": INTS}
@@ -18,12 +18,7 @@ LS_FILTERS = {**RUN_FILTERS, "ls_number": INT, "ls_number__gte": INT, "ls_number
 TITLE_FILTERS = {"title": TITLES, "title__contains": TEXT, "title__regex": REGEX, "dim": DIM, "run_number": INT}
 
 
-class Cacheable:
-    def __init__(self, context: Context):
-        self.c = context
-
-
-class Parsers(Cacheable):
+class Parsers(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         if not_modified(req, resp, self.c):
             return
@@ -55,7 +50,7 @@ def _runs(values) -> peewee.ModelSelect:
     return query.where(*conditions) if conditions else query
 
 
-class Runs(Cacheable):
+class Runs(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         if not_modified(req, resp, self.c):
             return
@@ -72,14 +67,14 @@ class Runs(Cacheable):
                       "previous": None, "results": run_items(rows)}
 
 
-class RunCount(Cacheable):
+class RunCount(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         if not_modified(req, resp, self.c):
             return
         resp.media = {"count": _runs(parse(req.params, RUN_FILTERS)).count()}
 
 
-class RunItem(Cacheable):
+class RunItem(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response, run_number: int) -> None:
         if not_modified(req, resp, self.c):
             return
@@ -97,7 +92,7 @@ def _lumisections(values) -> peewee.ModelSelect:
     return Lumisection.select().where(*conditions)
 
 
-class Lumisections(Cacheable):
+class Lumisections(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         if not_modified(req, resp, self.c):
             return
@@ -129,14 +124,14 @@ class Lumisections(Cacheable):
         return {(ls, dim): n for ls, dim, n in query}
 
 
-class LumisectionCount(Cacheable):
+class LumisectionCount(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         if not_modified(req, resp, self.c):
             return
         resp.media = {"count": _lumisections(parse(req.params, LS_FILTERS)).count()}
 
 
-class Titles(Cacheable):
+class Titles(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         if not_modified(req, resp, self.c):
             return

@@ -14,7 +14,7 @@ from sciplane import NotFound, ValidationFailed
 from ..models import DqmFile, ParseJob
 from ..query import BOOL, INT, TEXT, choice, decode_cursor, encode_cursor, page_size, parse
 from ..services import files, parsing
-from .base import Context, body_or_query, link, no_store
+from .base import Context, Resource, body_or_query, link, no_store
 from .views import file_view, job_view
 
 FILE_FILTERS = {"id": INT, "filetype": TEXT, "data_era": TEXT, "filepath__contains": TEXT,
@@ -87,9 +87,7 @@ def _views(query, status: str | None, complete: bool | None, batch: int = 200) -
         last = files_batch[-1].id
 
 
-class Files:
-    def __init__(self, context: Context):
-        self.c = context
+class Files(Resource):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         no_store(resp)
@@ -136,18 +134,16 @@ class FileItem:
         resp.status = falcon.HTTP_204
 
 
-class Discover:
-    def __init__(self, context: Context):
-        self.c = context
+class Discover(Resource):
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         no_store(resp)
         resp.media = files.discover(self.c.app, self.c.settings.data_roots)
 
 
-class StartParsing:
+class StartParsing(Resource):
     def __init__(self, context: Context, jobs_path: str):
-        self.c = context
+        super().__init__(context)
         self.jobs_path = jobs_path
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, file_id: int) -> None:

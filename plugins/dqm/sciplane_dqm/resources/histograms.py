@@ -12,7 +12,7 @@ from sciplane.media import npy_bytes
 
 from ..query import BOOL, DIM, GRANULARITY, INT, TEXT, choice, decode_cursor, encode_cursor, fields, page_size, parse
 from ..services import export, histograms, plots
-from .base import Context, link, not_modified
+from .base import Resource, link, not_modified
 
 DTYPE = choice("float64", "float32")
 STYLE = {"width": INT, "height": INT, "log": BOOL, "cmap": choice(*plots.CMAPS), "title": BOOL}
@@ -40,9 +40,7 @@ def label_of(item: dict[str, Any]) -> str:
     return f"{item['title']}  {where}"
 
 
-class Histograms:
-    def __init__(self, context: Context):
-        self.c = context
+class Histograms(Resource):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         if not_modified(req, resp, self.c):
@@ -56,9 +54,7 @@ class Histograms:
                       "results": results}
 
 
-class HistogramCount:
-    def __init__(self, context: Context):
-        self.c = context
+class HistogramCount(Resource):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         if not_modified(req, resp, self.c):
@@ -66,9 +62,7 @@ class HistogramCount:
         resp.media = {"count": histograms.count(parse(req.params, histograms.FILTERS))}
 
 
-class HistogramItem:
-    def __init__(self, context: Context):
-        self.c = context
+class HistogramItem(Resource):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, histogram_id: int) -> None:
         if not_modified(req, resp, self.c):
@@ -77,9 +71,7 @@ class HistogramItem:
         resp.media = histograms.item(histogram_id, fields(req.params, histograms.ITEM_FIELDS))
 
 
-class HistogramPlot:
-    def __init__(self, context: Context):
-        self.c = context
+class HistogramPlot(Resource):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, histogram_id: int) -> None:
         if not_modified(req, resp, self.c):
@@ -90,11 +82,9 @@ class HistogramPlot:
         resp.data = plots.histogram_png(item, style, label_of(item))
 
 
-class Export:
+class Export(Resource):
     FILTERS = {**histograms.FILTERS, "format": choice("npy", "npz"), "dtype": DTYPE}
 
-    def __init__(self, context: Context):
-        self.c = context
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         if not_modified(req, resp, self.c):
@@ -110,9 +100,7 @@ class Export:
         resp.stream = chunks
 
 
-class Stack:
-    def __init__(self, context: Context):
-        self.c = context
+class Stack(Resource):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         if not_modified(req, resp, self.c):

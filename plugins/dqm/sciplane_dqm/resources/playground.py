@@ -21,7 +21,7 @@ from .. import arrays
 from ..models import DqmFile, Histogram, Lumisection, ParseJob, Run
 from ..query import BOOL, DIM, GRANULARITY, INT, INTS, TEXT, TITLES, parse
 from ..services import files, histograms
-from .base import Context, link, no_store, not_modified
+from .base import Context, Resource, link, no_store, not_modified
 from .files import Registration, load
 from .views import stamp
 
@@ -115,9 +115,7 @@ def _files(values: dict[str, Any]) -> peewee.ModelSelect:
     return query
 
 
-class DataFiles:
-    def __init__(self, context: Context):
-        self.c = context
+class DataFiles(Resource):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         no_store(resp)
@@ -135,11 +133,8 @@ class DataFiles:
         resp.media = file_items([file])[0]
 
 
-class Discover:
+class Discover(Resource):
     """The playground discovers on GET and answers 202, as the reference does."""
-
-    def __init__(self, context: Context):
-        self.c = context
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         no_store(resp)
@@ -184,11 +179,13 @@ def histogram_items(rows: list[Histogram], dim: int) -> list[dict[str, Any]]:
     return out
 
 
-class LumisectionHistograms:
+class OneDimension(Resource):
     def __init__(self, context: Context, dim: int):
-        self.c = context
+        super().__init__(context)
         self.dim = dim
 
+
+class LumisectionHistograms(OneDimension):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         if not_modified(req, resp, self.c):
             return
@@ -197,11 +194,7 @@ class LumisectionHistograms:
         resp.media = paginate(req, query, lambda rows: histogram_items(rows, self.dim))
 
 
-class LumisectionHistogram:
-    def __init__(self, context: Context, dim: int):
-        self.c = context
-        self.dim = dim
-
+class LumisectionHistogram(OneDimension):
     def on_get(self, req: falcon.Request, resp: falcon.Response, histogram_id: int) -> None:
         if not_modified(req, resp, self.c):
             return
@@ -212,9 +205,7 @@ class LumisectionHistogram:
         resp.media = histogram_items([row], self.dim)[0]
 
 
-class Runs:
-    def __init__(self, context: Context):
-        self.c = context
+class Runs(Resource):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         if not_modified(req, resp, self.c):
@@ -233,11 +224,8 @@ class RunItem(Runs):
         resp.media = {"run_number": run.run_number, "date": stamp(run.created)}
 
 
-class Lumisections:
+class Lumisections(Resource):
     FILTERS = {"run": INT, "run__in": INTS}
-
-    def __init__(self, context: Context):
-        self.c = context
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         if not_modified(req, resp, self.c):
