@@ -18,10 +18,12 @@ $(STAMP): $(SOURCES)
 install: $(STAMP)
 
 ## Serve the whole system on http://127.0.0.1:8000 (SQLite in var/, demo data on first run).
+## The demo's histogram store is readable without credentials (DEMO_GRANTS; writes still need a token).
+DEMO_GRANTS ?= ["dqm.read"]
 serve: $(STAMP)
 	$(BIN)/sciplane migrate
 	$(BIN)/sciplane demo --if-empty
-	$(BIN)/sciplane serve
+	SCIPLANE__AUTH__GRANTS__ANONYMOUS='$(DEMO_GRANTS)' $(BIN)/sciplane serve
 
 ## Run the test suite (SQLite; set SCIPLANE_TEST_DATABASE_URL for PostgreSQL).
 test: $(STAMP)
