@@ -35,7 +35,7 @@ class LayoutMemo:
 
     def find(self, data: np.ndarray, start: int, length: int) -> EntryLayout | None:
         for layout in self._layouts:
-            if layout.length == length and np.array_equal(data[start + layout.structure], layout.signature):
+            if layout.length == length and (data[start + layout.structure] == layout.signature).all():
                 return layout
         return None
 
@@ -53,9 +53,9 @@ class _Group:
 
     @classmethod
     def of(cls, starts: np.ndarray) -> _Group:
-        steps = np.diff(starts)
-        if steps.size == 0:
+        if starts.size == 1:
             return cls(starts, 0)
+        steps = starts[1:] - starts[:-1]  # not np.diff: its Python overhead shows on one-entry baskets
         return cls(starts, int(steps[0]) if (steps == steps[0]).all() else None)
 
     def columns(self, data: np.ndarray, at: int, count: int, dtype: np.dtype) -> np.ndarray:
@@ -104,8 +104,8 @@ def _entry_spans(data: np.ndarray, byte_offsets: np.ndarray | None) -> tuple[np.
     if byte_offsets is None or len(byte_offsets) < 1:
         raise NotDecodable("the basket has no entry offsets")
     offsets = np.asarray(byte_offsets, dtype=np.int64)
-    lengths = np.diff(offsets)
-    if offsets[0] < 0 or offsets[-1] > data.size or (lengths <= 0).any():
+    lengths = offsets[1:] - offsets[:-1]
+    if offsets[0] < 0 or offsets[-1] > data.size or (lengths.size and lengths.min() <= 0):
         raise NotDecodable("the basket's entry offsets do not partition its data")
     return offsets[:-1], lengths
 
@@ -121,6 +121,8 @@ def _layout_of(data: np.ndarray, start: int, length: int, me_type: METype, memo:
 def _entries_sharing(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray, pending: np.ndarray,
                      layout: EntryLayout) -> np.ndarray:
     """The pending entries (the head among them) whose length and structure bytes match ``layout``."""
+    if pending.size == 1:  # only the head, whose own bytes gave ``layout`` (one TH2F per basket is usual)
+        return pending
     candidates = pending[lengths[pending] == layout.length]
     structure = data[starts[candidates, None] + layout.structure]
     return candidates[(structure == layout.signature).all(axis=1)]

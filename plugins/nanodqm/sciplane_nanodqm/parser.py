@@ -43,7 +43,7 @@ class DqmioParser:
         dimensionality, granularity = _served(key)
         with open_root(stream) as directory:
             sequence = _sequence(directory, dimensionality, granularity)
-            trees = open_trees(directory, sequence, self.reader)
+            trees = open_trees(directory, sequence, self.reader, stream)
             for entry, row, index in sequence.after(start):
                 tree = trees[row.me_type.code]
                 title, outcome = tree.get(index)

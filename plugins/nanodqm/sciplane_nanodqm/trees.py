@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import IO
+
 import uproot
 
 from sciplane import ParseError
@@ -14,8 +16,10 @@ from .real import RealTree
 TypeTree = RealTree | LiteTree
 
 
-def open_trees(directory: uproot.ReadOnlyDirectory, sequence: EntrySequence, reader: str) -> dict[int, TypeTree]:
-    """One reader per type the sequence uses, keyed by type code.
+def open_trees(directory: uproot.ReadOnlyDirectory, sequence: EntrySequence, reader: str,
+               stream: IO[bytes]) -> dict[int, TypeTree]:
+    """One reader per type the sequence uses, keyed by type code; ``stream`` is the file ``directory`` was read
+    from, which the real layout's basket reader reads directly.
 
     Every row is checked before the first record is produced, in sequence order, so a broken index fails the
     parse with the first offending row's entry number instead of after part of the file was stored.
@@ -24,12 +28,14 @@ def open_trees(directory: uproot.ReadOnlyDirectory, sequence: EntrySequence, rea
     for row in sequence.rows:
         tree = trees.get(row.me_type.code)
         if tree is None:
-            tree = trees[row.me_type.code] = open_tree(directory, row.me_type, reader, entry=row.first_entry)
+            tree = trees[row.me_type.code] = open_tree(directory, row.me_type, reader, stream,
+                                                           entry=row.first_entry)
         _check_range(row, tree)
     return trees
 
 
-def open_tree(directory: uproot.ReadOnlyDirectory, me_type: METype, reader: str, *, entry: int) -> TypeTree:
+def open_tree(directory: uproot.ReadOnlyDirectory, me_type: METype, reader: str, stream: IO[bytes], *,
+              entry: int) -> TypeTree:
     """The type tree in whichever layout it has: ``Value`` means real, ``values`` with ``nx`` means lite."""
     name = me_type.tree
     if name not in directory:
@@ -44,7 +50,7 @@ def open_tree(directory: uproot.ReadOnlyDirectory, me_type: METype, reader: str,
     if "FullName" not in tree:
         raise ParseError("bad_tree", f"{name} has no FullName branch", entry=entry)
     if "Value" in tree:
-        return RealTree(tree, me_type, reader)
+        return RealTree(tree, me_type, reader, stream)
     if "values" in tree and "nx" in tree:
         missing = [column for column in lite_columns(me_type.dimensionality) if column not in tree]
         if not missing:

@@ -205,22 +205,26 @@ def indices_tree(columns: dict[str, np.ndarray]) -> dict[str, tuple]:
 # --- editing a compressed basket in place ------------------------------------------------------------------------
 
 
-def _root_block(payload: bytes, uncompressed: int) -> bytes:
-    """One ROOT compression block: "ZL", method 8 (deflate), 3-byte little-endian sizes, then the zlib stream."""
-    return b"ZL\x08" + len(payload).to_bytes(3, "little") + uncompressed.to_bytes(3, "little") + payload
+def root_block(payload: bytes, uncompressed: int, tag: bytes = b"ZL\x08") -> bytes:
+    """One ROOT compression block: the algorithm tag and method ("ZL", 8 = deflate), 3-byte little-endian sizes,
+    then the compressed stream."""
+    return tag + len(payload).to_bytes(3, "little") + uncompressed.to_bytes(3, "little") + payload
 
 
-def recompress_to_size(raw: bytes, size: int) -> bytes:
+def zlib_block(raw: bytes) -> bytes:
+    return root_block(zlib.compress(raw, 9), len(raw))
+
+
+def recompress_to_size(raw: bytes, size: int, head_block: Callable[[bytes], bytes] = zlib_block) -> bytes:
     """ROOT compression blocks for ``raw`` that occupy exactly ``size`` bytes, so nothing else in the file moves.
 
-    The head is deflated as tightly as possible and the tail is stored (zlib level 0: 11 bytes of framing), so
-    the total grows almost one byte per byte moved into the tail: a bisection finds the region, a short scan the
-    exact split.
+    The head is compressed as tightly as possible (by ``head_block``, zlib unless a test wants another
+    algorithm) and the tail is stored (zlib level 0: 11 bytes of framing), so the total grows almost one byte per
+    byte moved into the tail: a bisection finds the region, a short scan the exact split.
     """
 
     def blocks(tail: int) -> bytes:
-        head = zlib.compress(raw[:-tail], 9)
-        return _root_block(head, len(raw) - tail) + _root_block(zlib.compress(raw[-tail:], 0), tail)
+        return head_block(raw[:-tail]) + root_block(zlib.compress(raw[-tail:], 0), tail)
 
     low, high = 1, min(len(raw) - 1, 0xFFFF)  # one stored deflate block holds at most 65535 bytes
     while low < high:
@@ -234,10 +238,12 @@ def recompress_to_size(raw: bytes, size: int) -> bytes:
 
 
 def rewrite_basket(source: Path, target: Path, tree: str, basket_number: int, edit: Callable[[bytearray], None],
-                   branch: str = "Value") -> Path:
+                   branch: str = "Value",
+                   recompress: Callable[[bytes, int], bytes] = recompress_to_size) -> Path:
     """Copy ``source`` to ``target`` with one basket's uncompressed bytes changed by ``edit`` (in place).
 
-    ``edit`` receives the basket's data and entry offsets as one buffer (entry data first).
+    ``edit`` receives the basket's data and entry offsets as one buffer (entry data first); ``recompress`` turns
+    the result into exactly the given number of payload bytes.
     """
     content = bytearray(source.read_bytes())
     with uproot.open(source) as f:
@@ -247,7 +253,7 @@ def rewrite_basket(source: Path, target: Path, tree: str, basket_number: int, ed
         nbytes = int(branch_object.member("fBasketBytes")[basket_number])
     keylen = struct.unpack_from(">H", content, seek + 14)[0]  # TKey: fNbytes, fVersion, fObjlen, fDatime, fKeylen
     edit(raw)
-    content[seek + keylen:seek + nbytes] = recompress_to_size(bytes(raw), nbytes - keylen)
+    content[seek + keylen:seek + nbytes] = recompress(bytes(raw), nbytes - keylen)
     target.write_bytes(bytes(content))
     return target
 
@@ -257,6 +263,9 @@ class RootFiles:
     for files with broken parts."""
 
     indices_tree = staticmethod(indices_tree)
+    root_block = staticmethod(root_block)
+    zlib_block = staticmethod(zlib_block)
+    recompress_to_size = staticmethod(recompress_to_size)
 
     def __init__(self, directory: Path, lite: dict[str, dict[str, tuple]], indices: dict[str, np.ndarray]):
         self.directory = directory
@@ -275,8 +284,9 @@ class RootFiles:
         return self.write(name, content)
 
     def rewrite_basket(self, source: Path, name: str, tree: str, basket_number: int,
-                       edit: Callable[[bytearray], None]) -> Path:
-        return rewrite_basket(source, self.directory / name, tree, basket_number, edit)
+                       edit: Callable[[bytearray], None],
+                       recompress: Callable[[bytes, int], bytes] = recompress_to_size) -> Path:
+        return rewrite_basket(source, self.directory / name, tree, basket_number, edit, recompress=recompress)
 
 
 @pytest.fixture(scope="session")
