@@ -130,6 +130,11 @@ def register_jobs():
 
 
 @hookspec
+def worker_started(ctx):
+    """Run once in a job consumer process before it takes jobs (start background loops as daemon threads)."""
+
+
+@hookspec
 def register_commands():
     """Return click commands or groups added to the ``sciplane`` CLI."""
 

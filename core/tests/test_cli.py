@@ -76,6 +76,21 @@ def test_worker_urls_are_redacted():
     assert redact("sqlite:///var/jobs.db") == "sqlite:///var/jobs.db"
 
 
+def test_worker_calls_worker_started_before_consuming(migrated, monkeypatch, example_plugin, make_app, tmp_path):
+    from sciplane.jobs import JobQueue
+
+    class Consumer:
+        def run(self):
+            marks.append((tmp_path / "var" / "example-worker-started").exists())
+
+    marks = []
+    monkeypatch.setattr(JobQueue, "consumer", lambda self, **options: Consumer())
+    make_app(plugins=["example"])
+    monkeypatch.setenv("SCIPLANE_PLUGINS", "example")
+    migrated("worker")
+    assert marks == [True]
+
+
 def test_invalid_configuration_is_reported(run, monkeypatch):
     monkeypatch.setenv("SCIPLANE__SERVER__WORKERS", "0")
     result = run("plugins", ok=False)

@@ -106,6 +106,7 @@ def worker(ctx, workers: int | None, processes: bool) -> None:
         raise click.ClickException("the database is not migrated; run `sciplane migrate` first")
     consumer = ctx.jobs.consumer(workers=workers or ctx.settings.jobs.workers,
                                  worker_type="process" if processes else "thread")
+    ctx.pm.hook.worker_started(ctx=ctx)
     click.echo(f"consuming {', '.join(sorted(ctx.jobs.specs)) or 'no jobs'} from {redact(ctx.settings.jobs.url)}",
                err=True)
     consumer.run()

@@ -7,8 +7,6 @@ errors are the API's; they act as the operator.
 from __future__ import annotations
 
 import json
-import threading
-import time
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -152,25 +150,11 @@ def reconcile(ctx) -> None:
 @dqm.command()
 @click.option("--workers", "-w", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Worker processes.")
-@pass_app
-def worker(ctx, workers: int) -> None:
-    """Run the job consumer (every plugin's jobs) with the dqm reconciler beside it."""
-    from sciplane.logs import configure_logging
-    configure_logging(ctx.settings.logging.level)
-    if ctx.pending_migrations():
-        raise click.ClickException("the database is not migrated; run `sciplane migrate` first")
-    settings = _settings(ctx)
-
-    def reconcile_forever() -> None:
-        while True:
-            try:
-                _run(ctx, lambda: parsing.reconcile(ctx, settings.stale_after_s))
-            except Exception:  # a database hiccup must not end the loop
-                ingest.log.exception("dqm reconciler pass failed")
-            time.sleep(settings.reconcile_every_s)
-
-    threading.Thread(target=reconcile_forever, name="dqm-reconciler", daemon=True).start()
-    ctx.jobs.consumer(workers=workers, worker_type="process" if workers > 1 else "thread").run()
+@click.pass_context
+def worker(click_ctx, workers: int) -> None:
+    """The job consumer (``sciplane worker``: every plugin's jobs, with the dqm reconciler beside it)."""
+    from sciplane.cli.server import worker as core_worker
+    click_ctx.invoke(core_worker, workers=workers, processes=workers > 1)
 
 
 COMMANDS = [dqm]

@@ -83,6 +83,13 @@ def startup(ctx):
 
 
 @hookimpl
+def worker_started(ctx):
+    # Beside every job consumer: queue again the jobs of workers that died, and enqueues that were lost.
+    from .services.reconciler import start
+    start(ctx)
+
+
+@hookimpl
 def register_commands():
     from .commands import COMMANDS
     return COMMANDS

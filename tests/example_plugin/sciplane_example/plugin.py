@@ -116,6 +116,13 @@ def register_commands():
 
 
 @hookimpl
+def worker_started(ctx):
+    # Leaves a mark the test suite can see: the consumer called the hook before taking jobs.
+    from pathlib import Path
+    Path(ctx.settings.data_dir, "example-worker-started").write_text("yes")
+
+
+@hookimpl
 def load_demo(ctx, echo):
     with write_transaction():
         Note.create(text="first note", author="demo")
