@@ -1,0 +1,149 @@
+"""The one visibility resolver: who may see (and delete) which targets, products and datums.
+
+Every rule is a peewee expression, so the same expression filters a list in
+SQL and guards an item (detail, header, download, delete): an object is in
+a list exactly when its item answers.  Rule names follow the specification
+(§4): P1 staff, P2 owner, P3 product grants (only when
+``target_permissions_only`` is off), P4 the bound proposal's members, P5
+public master calibrations, P6 the target's view right (only when
+``target_permissions_only`` is on), P7 the anonymous subset.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from collections.abc import Iterable
+
+import peewee
+
+from sciplane import Identity
+
+from .models import (
+    DELETE,
+    GROUP,
+    OPEN,
+    PI,
+    PRODUCT,
+    PROPOSAL,
+    PUBLIC,
+    TARGET,
+    USER,
+    VIEW,
+    Datum,
+    Grant,
+    Group,
+    Membership,
+    Product,
+    Target,
+)
+
+MASTER_CALIBRATION = 1  # reduction level of master calibrations (P5)
+RAW = 0
+
+NOTHING = peewee.SQL("1 = 0")
+EVERYTHING = peewee.SQL("1 = 1")
+
+
+def _any(expressions: Iterable[peewee.Expression]) -> peewee.Expression:
+    expressions = list(expressions)
+    return functools.reduce(operator.or_, expressions) if expressions else NOTHING
+
+
+def groups_of(identity: Identity) -> peewee.ModelSelect:
+    """M(u): the groups and proposals in which the caller holds any membership."""
+    return Membership.select(Membership.group).where(Membership.user_id == identity.user_id)
+
+
+def _granted(identity: Identity, object_type: str, perm: str) -> peewee.ModelSelect:
+    """Ids of objects of ``object_type`` on which ``perm`` is granted to the caller or one of their groups."""
+    to_user = (Grant.grantee_type == USER) & (Grant.grantee_id == identity.user_id)
+    to_groups = (Grant.grantee_type == GROUP) & Grant.grantee_id.in_(groups_of(identity))
+    return (Grant.select(Grant.object_id)
+            .where((Grant.object_type == object_type) & (Grant.perm == perm) & (to_user | to_groups)))
+
+
+def _identified(identity: Identity) -> bool:
+    return identity.authenticated and identity.user_id is not None
+
+
+def targets_with(identity: Identity, perm: str, settings) -> peewee.Expression:
+    """Targets on which the caller holds ``perm`` (view, change or delete; §4.6)."""
+    if identity.staff:
+        return EVERYTHING
+    open_for_view = [Target.permissions == OPEN] if perm == VIEW else []
+    if not _identified(identity):
+        return _any(open_for_view) if settings.anonymous_read else NOTHING
+    rules = [Target.created_by == identity.user_id, Target.id.in_(_granted(identity, TARGET, perm))]
+    if perm == VIEW:
+        rules.append(Target.permissions.in_([PUBLIC, OPEN]))
+    return _any(rules)
+
+
+def _public_calibration(identity: Identity, settings) -> list[peewee.Expression]:
+    admitted = settings.public_calibrations == "everyone" or (
+        settings.public_calibrations == "authenticated" and _identified(identity))
+    return [Product.reduction_level == MASTER_CALIBRATION] if admitted else []
+
+
+def _through_target(identity: Identity, settings) -> list[peewee.Expression]:
+    if not settings.target_permissions_only:
+        return []
+    return [Product.target.is_null(False) & Product.target.in_(
+        Target.select(Target.id).where(targets_with(identity, VIEW, settings)))]
+
+
+def visible_products(identity: Identity, settings) -> peewee.Expression:
+    """Products the caller may see (P1–P7)."""
+    if identity.staff:
+        return EVERYTHING
+    if not _identified(identity):
+        if not settings.anonymous_read:
+            return NOTHING
+        return _any([*_public_calibration(identity, settings), *_through_target(identity, settings)])
+    rules = [Product.created_by == identity.user_id, *_bound_proposal(identity),
+             *_public_calibration(identity, settings), *_through_target(identity, settings)]
+    if not settings.target_permissions_only:
+        rules.append(Product.id.in_(_granted(identity, PRODUCT, VIEW)))
+    return _any(rules)
+
+
+def _bound_proposal(identity: Identity, roles: Iterable[str] | None = None) -> list[peewee.Expression]:
+    """P4: products bound to a proposal in which the caller holds a membership (of ``roles``, if given)."""
+    memberships = Membership.select(Membership.group).where(Membership.user_id == identity.user_id)
+    if roles is not None:
+        memberships = memberships.where(Membership.role.in_(list(roles)))
+    proposals = Group.select(Group.name).where((Group.kind == PROPOSAL) & Group.id.in_(memberships))
+    return [Product.proposal_bound & Product.proposal_id.in_(proposals)]
+
+
+def deletable_products(identity: Identity, settings) -> peewee.Expression:
+    """Products the caller may delete, raw files aside (§4.4 rule 3; check visibility and the raw rule first)."""
+    if identity.staff:
+        return EVERYTHING
+    if not _identified(identity):
+        return NOTHING
+    rules = [Product.created_by == identity.user_id, *_bound_proposal(identity, roles=[PI])]
+    if settings.target_permissions_only:
+        rules.append(Product.target.in_(Target.select(Target.id).where(targets_with(identity, DELETE, settings))))
+    else:
+        rules.append(Product.id.in_(_granted(identity, PRODUCT, DELETE)))
+    return _any(rules)
+
+
+def visible_datums(identity: Identity, settings) -> peewee.Expression:
+    """Datums inherit: through their product, or through their target when they have none (§4.5)."""
+    if identity.staff:
+        return EVERYTHING
+    rules = [Datum.data_product.is_null(False)
+             & Datum.data_product.in_(Product.select(Product.id).where(visible_products(identity, settings))),
+             Datum.data_product.is_null(True)
+             & Datum.target.in_(Target.select(Target.id).where(targets_with(identity, VIEW, settings)))]
+    if _identified(identity):
+        rules.append(Datum.created_by == identity.user_id)
+    return _any(rules)
+
+
+def is_raw(product: Product) -> bool:
+    """Raw files (reduction level 0) can never be deleted, by anyone (§4.4 rule 2)."""
+    return product.reduction_level == RAW
