@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sciplane import Action, hookimpl
 
+from . import routes
 from .models import MODELS
 from .settings import DataProductsSettings
 
@@ -34,3 +35,9 @@ def register_migrations():
 @hookimpl
 def register_actions():
     return ACTIONS
+
+
+@hookimpl
+def register_endpoint_groups(ctx):
+    plugin = ctx.plugin(NAME)
+    return routes.groups(ctx.plugin_settings(NAME), plugin.version if plugin else "0")

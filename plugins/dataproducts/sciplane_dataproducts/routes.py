@@ -1,0 +1,25 @@
+"""The two dialects, each its own endpoint group so either can be disabled or remounted."""
+
+from __future__ import annotations
+
+from sciplane import EndpointGroup, Route
+
+from .resources.groups import Groups
+from .resources.roots import GspStatus, TomRoot
+from .wire import errors
+
+VIEW = "dataproducts.view"
+
+
+def groups(settings, version: str) -> list[EndpointGroup]:
+    built = []
+    if settings.tom.enabled:
+        built.append(EndpointGroup("dataproducts-tom", settings.tom.mount, [
+            Route("/api/", TomRoot(), name="tom-root", public=True),
+            Route("/api/groups/", Groups(settings, settings.tom), name="tom-groups", require_identity=True),
+        ], slashes="tolerant", error_renderer=errors.render, description="TOM Toolkit data products"))
+    if settings.gsp.enabled:
+        built.append(EndpointGroup("dataproducts-gsp", settings.gsp.mount, [
+            Route("/api/", GspStatus(version), name="gsp-status", public=True),
+        ], slashes="tolerant", error_renderer=errors.render, description="Goodman pipeline (GSP Live) files"))
+    return built

@@ -1,0 +1,117 @@
+"""List conventions shared by both dialects (spec §6.2–6.3): declared filters, reserved parameters, and
+the ``{count, next, previous, results}`` envelope in page or limit/offset mode with absolute links."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import falcon
+import peewee
+
+from sciplane import APIError, ValidationFailed
+
+RESERVED = ("page", "page_size", "limit", "offset", "ordering", "format")
+FORMATS = ("json", "api")
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One query filter: ``convert`` turns the text into a value (ValueError: the message for the client),
+    ``where`` turns the value into a condition."""
+
+    where: Callable[[Any], peewee.Expression]
+    convert: Callable[[str], Any] = str
+
+
+def integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError("Enter a number.") from None
+
+
+def last(value: Any) -> str:
+    """django-filter's rule: a repeated parameter takes its last value."""
+    return value[-1] if isinstance(value, list) else value
+
+
+def filter_conditions(params: Mapping[str, Any], filters: Mapping[str, Filter],
+                      extra: tuple[str, ...] = ()) -> list[peewee.Expression]:
+    """The conditions of the given filters; unknown parameters are a 400 naming the valid ones."""
+    valid = sorted({*filters, *RESERVED, *extra})
+    unknown = sorted(name for name in params if name not in valid)
+    if unknown:
+        raise APIError(f"Unknown query parameter(s): {', '.join(unknown)}. Valid parameters: {', '.join(valid)}.",
+                       status=400, code="unknown_filter", errors={name: ["Unknown filter."] for name in unknown},
+                       valid_parameters=valid)
+    if "format" in params and last(params["format"]) not in FORMATS:
+        raise ValidationFailed(errors={"format": [f'"{last(params["format"])}" is not a valid choice.']})
+    conditions, problems = [], {}
+    for name, spec in filters.items():
+        text = last(params[name]) if name in params else ""
+        if text == "":  # an empty value disables the filter
+            continue
+        try:
+            conditions.append(spec.where(spec.convert(text)))
+        except ValueError as exc:
+            problems[name] = [str(exc)]
+    if problems:
+        raise ValidationFailed(errors=problems)
+    return conditions
+
+
+def _positive(params: Mapping[str, Any], name: str, *, zero: bool = False) -> int | None:
+    if name not in params:
+        return None
+    text = last(params[name])
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < (0 if zero else 1):
+        raise APIError(f"Invalid {name}: {text!r} is not a {'non-negative' if zero else 'positive'} integer.",
+                       status=400, code="invalid_pagination")
+    return value
+
+
+def paginate(req: falcon.Request, query: peewee.ModelSelect, *, page_size: int, max_page_size: int,
+             default_mode: str, render: Callable[[list], list]) -> dict[str, Any]:
+    """One page of ``query`` (ordered already) in the envelope; ``count`` is exact."""
+    params = req.params
+    if "page" in params and "offset" in params:
+        raise APIError("page and offset cannot be combined.", status=400, code="invalid_pagination")
+    count = query.count()
+    if "page" in params or ("limit" not in params and "offset" not in params and default_mode == "page"):
+        size = min(_positive(params, "page_size") or page_size, max_page_size)
+        pages = max(math.ceil(count / size), 1)
+        raw = last(params.get("page", "1"))
+        number = pages if raw == "last" else _positive(params, "page") or 1
+        if number > pages:
+            raise APIError("Invalid page.", status=404, code="invalid_page")
+        rows = list(query.paginate(number, size))
+        previous = None if number == 1 else _link(req, page=None if number == 2 else number - 1)
+        following = _link(req, page=number + 1) if number < pages else None
+    else:
+        size = min(_positive(params, "limit") or page_size, max_page_size)
+        offset = _positive(params, "offset", zero=True) or 0
+        rows = list(query.offset(offset).limit(size))
+        following = _link(req, limit=size, offset=offset + size) if offset + size < count else None
+        previous = None if offset == 0 else _link(req, limit=size, offset=offset - size if offset > size else None)
+    return {"count": count, "next": following, "previous": previous, "results": render(rows)}
+
+
+def _link(req: falcon.Request, **paging: Any) -> str:
+    """The request's absolute URL with the paging parameters replaced, parameters sorted by name (as DRF)."""
+    params = {k: last(v) for k, v in req.params.items() if k not in ("page", "limit", "offset")}
+    params.update({k: v for k, v in paging.items() if v is not None})
+    query = urlencode(sorted(params.items()))
+    return f"{req.prefix}{canonical_path(req)}" + (f"?{query}" if query else "")
+
+
+def canonical_path(req: falcon.Request) -> str:
+    """Links use the canonical form, with its trailing slash, whichever form was requested."""
+    return req.path.rstrip("/") + "/"
