@@ -13,6 +13,7 @@ import peewee
 from sciplane import BaseModel, JSONField, utcnow
 
 OPEN, PUBLIC, PRIVATE = "OPEN", "PUBLIC", "PRIVATE"
+PERMISSIONS = (OPEN, PUBLIC, PRIVATE)
 GROUP, PROPOSAL = "group", "proposal"
 PI, COLLABORATOR, MEMBER = "pi", "collaborator", "member"
 VIEW, CHANGE, DELETE = "view", "change", "delete"

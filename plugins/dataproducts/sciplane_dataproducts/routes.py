@@ -6,6 +6,7 @@ from sciplane import EndpointGroup, Route
 
 from .resources.groups import Groups
 from .resources.roots import GspStatus, TomRoot
+from .resources.targets import TargetItem, Targets
 from .wire import errors
 
 VIEW = "dataproducts.view"
@@ -17,6 +18,9 @@ def groups(settings, version: str) -> list[EndpointGroup]:
         built.append(EndpointGroup("dataproducts-tom", settings.tom.mount, [
             Route("/api/", TomRoot(), name="tom-root", public=True),
             Route("/api/groups/", Groups(settings, settings.tom), name="tom-groups", require_identity=True),
+            Route("/api/targets/", Targets(settings, settings.tom), name="tom-targets", require_identity=True),
+            Route("/api/targets/{target_id:uint(9)}/", TargetItem(settings), name="tom-target",
+                  require_identity=True),
         ], slashes="tolerant", error_renderer=errors.render, description="TOM Toolkit data products"))
     if settings.gsp.enabled:
         built.append(EndpointGroup("dataproducts-gsp", settings.gsp.mount, [

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from .models import PERMISSIONS
+
 MOUNT = validate.Regexp(r"^(/[A-Za-z0-9._~\-]+)*$", error="must be empty or start with / and not end with /")
-PERMISSIONS = ("OPEN", "PUBLIC", "PRIVATE")
 
 
 class DialectSettings(Schema):

@@ -1,0 +1,78 @@
+"""TOM's ``/api/targets/``: list, create, and the item's GET, PATCH, PUT and DELETE."""
+
+from __future__ import annotations
+
+import falcon
+
+from sciplane import APIError
+
+from ..access import targets_with
+from ..models import PERMISSIONS, VIEW, Target
+from ..services import targets
+from ..wire.listing import Filter, filter_conditions, last, paginate
+
+ORDERING = {"id": (Target.id,), "name": (Target.name, Target.id), "created": (Target.created, Target.id)}
+def _permission(text: str) -> str:
+    if text not in PERMISSIONS:
+        raise ValueError(f'"{text}" is not a valid choice.')
+    return text
+
+
+FILTERS = {
+    "name": Filter(lambda terms: targets.exists_named(terms),
+                   lambda text: [t for t in (part.strip() for part in text.split(",")) if t] or [""]),
+    "type": Filter(lambda value: Target.type == value),
+    "permissions": Filter(lambda value: Target.permissions == value, _permission),
+    "cone_search": Filter(lambda condition: condition, targets.cone),
+}
+
+
+def order_by(req: falcon.Request, choices: dict, default: str = "id") -> list:
+    """``ordering`` from the allowed names (``-`` for descending); an ``id`` tie-break in the same direction."""
+    value = last(req.params.get("ordering", default)) or default
+    descending = value.startswith("-")
+    columns = choices.get(value.lstrip("-"))
+    if columns is None:
+        allowed = ", ".join(f"{p}{name}" for name in choices for p in ("", "-"))
+        raise APIError(f"Invalid ordering {value!r}; choose one of {allowed}.", status=400, code="invalid_ordering")
+    return [c.desc() if descending else c.asc() for c in columns]
+
+
+class Targets:
+    def __init__(self, settings, dialect):
+        self.settings = settings
+        self.dialect = dialect
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        conditions = filter_conditions(req.params, FILTERS)
+        query = Target.select().where(targets_with(req.identity, VIEW, self.settings), *conditions)
+        resp.media = paginate(req, query.order_by(*order_by(req, ORDERING)), page_size=self.dialect.page_size,
+                              max_page_size=self.settings.max_page_size,
+                              default_mode=self.dialect.default_pagination, render=targets.render)
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        target = targets.create(req.identity, req.get_media(), self.settings)
+        resp.status = falcon.HTTP_201
+        resp.media = {**targets.render([target])[0], "message": "Target successfully uploaded."}
+
+
+class TargetItem:
+    def __init__(self, settings):
+        self.settings = settings
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, target_id: int) -> None:
+        resp.media = targets.render([targets.get_for(req.identity, target_id, VIEW, self.settings)])[0]
+
+    def _update(self, req: falcon.Request, resp: falcon.Response, target_id: int, partial: bool) -> None:
+        target = targets.update(req.identity, target_id, req.get_media(), self.settings, partial=partial)
+        resp.media = {**targets.render([target])[0], "message": "Target successfully updated."}
+
+    def on_patch(self, req: falcon.Request, resp: falcon.Response, target_id: int) -> None:
+        self._update(req, resp, target_id, partial=True)
+
+    def on_put(self, req: falcon.Request, resp: falcon.Response, target_id: int) -> None:
+        self._update(req, resp, target_id, partial=False)
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, target_id: int) -> None:
+        targets.delete(req.identity, target_id, self.settings)
+        resp.status = falcon.HTTP_204
