@@ -40,4 +40,4 @@ def register_actions():
 @hookimpl
 def register_endpoint_groups(ctx):
     plugin = ctx.plugin(NAME)
-    return routes.groups(ctx.plugin_settings(NAME), plugin.version if plugin else "0")
+    return routes.groups(ctx.plugin_settings(NAME), plugin.version if plugin else "0", ctx.accounts)

@@ -12,12 +12,12 @@ from .wire import errors
 VIEW = "dataproducts.view"
 
 
-def groups(settings, version: str) -> list[EndpointGroup]:
+def groups(settings, version: str, accounts) -> list[EndpointGroup]:
     built = []
     if settings.tom.enabled:
         built.append(EndpointGroup("dataproducts-tom", settings.tom.mount, [
             Route("/api/", TomRoot(), name="tom-root", public=True),
-            Route("/api/groups/", Groups(settings, settings.tom), name="tom-groups", require_identity=True),
+            Route("/api/groups/", Groups(settings, settings.tom, accounts), name="tom-groups", require_identity=True),
             Route("/api/targets/", Targets(settings, settings.tom), name="tom-targets", require_identity=True),
             Route("/api/targets/{target_id:uint(9)}/", TargetItem(settings), name="tom-target",
                   require_identity=True),

@@ -117,3 +117,17 @@ def test_updates_need_change_and_deletes_need_delete(tom, app):
         assert Product.get_by_id(raw.id).target_id is None  # raw files are kept, detached
         assert Product.get_or_none(Product.id == reduced.id) is None
         assert not Target.select().where(Target.id == target["id"]).exists()
+
+
+def test_27_groups(tom, app):
+    assert tom("GET", "groups/", user="member").json["results"][0]["name"] == "collab"
+    assert tom("POST", "groups/", user="member", body={"name": "new"}).status_code == 403
+    with app.sciplane.database.connection_context():
+        other_id = app.sciplane.accounts.find_user("other").id
+    created = tom("POST", "groups/", user="staff", body={"name": "Survey", "members": [other_id, "member"]})
+    assert created.status_code == 201 and created.json["name"] == "Survey"
+    assert [g["name"] for g in tom("GET", "groups/", user="member").json["results"]] == ["collab", "Survey"]
+    assert [g["name"] for g in tom("GET", "groups/", user="other").json["results"]] == ["Survey"]
+    assert tom("POST", "groups/", user="staff", body={"name": "COLLAB"}).json["name"] == [
+        "group with this name already exists."]
+    assert "members" in tom("POST", "groups/", user="staff", body={"name": "x", "members": ["ghost"]}).json
