@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sciplane import EndpointGroup, Route
 
+from .resources.datums import DatumItem, Datums
 from .resources.groups import Groups
 from .resources.roots import GspStatus, TomRoot
 from .resources.targets import TargetItem, Targets
@@ -18,6 +19,9 @@ def groups(settings, version: str, accounts) -> list[EndpointGroup]:
         built.append(EndpointGroup("dataproducts-tom", settings.tom.mount, [
             Route("/api/", TomRoot(), name="tom-root", public=True),
             Route("/api/groups/", Groups(settings, settings.tom, accounts), name="tom-groups", require_identity=True),
+            Route("/api/reduceddatums/", Datums(settings, settings.tom), name="tom-datums", require_identity=True),
+            Route("/api/reduceddatums/{datum_id:uint(18)}/", DatumItem(settings), name="tom-datum",
+                  require_identity=True),
             Route("/api/targets/", Targets(settings, settings.tom), name="tom-targets", require_identity=True),
             Route("/api/targets/{target_id:uint(9)}/", TargetItem(settings), name="tom-target",
                   require_identity=True),

@@ -3,32 +3,9 @@ grants and level, filters, updates and deletion."""
 
 from __future__ import annotations
 
-import pytest
-
-from sciplane.testing import RawClient
-from sciplane_dataproducts.models import Group, Membership, Product, Target
+from sciplane_dataproducts.models import Product, Target
 
 M31 = {"name": "M31", "type": "SIDEREAL", "ra": 10.684708, "dec": 41.26875}
-
-
-@pytest.fixture
-def tom(app):
-    """owner and member share group collab; other and staff stand alone."""
-    accounts = app.sciplane.accounts
-    tokens = {}
-    with app.sciplane.database.connection_context():
-        users = {name: accounts.create_user(name, email=f"{name}@example.org", is_staff=name == "staff")
-                 for name in ("owner", "member", "other", "staff")}
-        tokens = {name: accounts.create_token(user)[0] for name, user in users.items()}
-        collab = Group.create(name="collab", name_key="collab")
-        for name in ("owner", "member"):
-            Membership.create(group=collab, user_id=users[name].id)
-    client = RawClient(app)
-
-    def call(method, path, user="owner", body=None, query=""):
-        headers = {"Authorization": f"Token {tokens[user]}"} if user else {}
-        return client.simulate_request(method, f"/tom/api/{path}", json=body, headers=headers, query_string=query)
-    return call
 
 
 def test_26_create_with_aliases_and_groups(tom):

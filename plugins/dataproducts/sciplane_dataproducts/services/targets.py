@@ -369,11 +369,11 @@ def _within(ra: float, dec: float, radius: float) -> peewee.Expression:
 def exists_named(terms: list[str]) -> peewee.Expression:
     """Targets whose name or an alias contains any of ``terms`` (case-insensitive, ``%``/``_`` literal); an
     EXISTS, so rows stay distinct."""
-    matches = functools.reduce(operator.or_, [_contains(TargetName.name_key, name_key(t)) for t in terms])
+    matches = functools.reduce(operator.or_, [contains(TargetName.name_key, name_key(t)) for t in terms])
     return peewee.fn.EXISTS(TargetName.select(TargetName.id).where((TargetName.target == Target.id) & matches))
 
 
-def _contains(column: peewee.Field, text: str) -> peewee.Expression:
+def contains(column: peewee.Node, text: str) -> peewee.Expression:
     """A substring test in which ``%`` and ``_`` are literal (the column holds case-folded text)."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return peewee.NodeList((column, peewee.SQL("LIKE"), peewee.Value(f"%{escaped}%"), peewee.SQL("ESCAPE '\\'")))

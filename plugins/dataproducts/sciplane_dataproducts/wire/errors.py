@@ -46,8 +46,9 @@ def render(error: APIError, req: falcon.Request) -> RenderedError:
                             "code": code, "detail": detail}
     if error.description and error.description != detail:
         body["description"] = error.description
-    fields = _field_errors(error.errors)
-    if fields:
+    if isinstance(error.errors, list):  # a bulk body: one entry per item, aligned with the input (DRF's layout)
+        body["errors"] = error.errors
+    elif fields := _field_errors(error.errors):
         body["errors"] = fields
         body.update({name: messages for name, messages in fields.items() if name not in RESERVED})
     for key, value in extra.items():

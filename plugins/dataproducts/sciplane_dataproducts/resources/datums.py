@@ -1,0 +1,80 @@
+"""TOM's ``/api/reduceddatums/``: list with filters, create (one object or a list), item GET and DELETE."""
+
+from __future__ import annotations
+
+import falcon
+import peewee
+
+from ..models import Datum, Product, Target
+from ..services import datums, targets
+from ..wire.listing import Filter, filter_conditions, integer, paginate
+from .targets import order_by
+
+ORDERING = {"timestamp": (Datum.timestamp_us, Datum.id), "id": (Datum.id,)}
+
+
+def _product_named(text: str) -> peewee.Expression:
+    """``product_id`` or ``file_name`` containing the text, case-insensitively (``%`` and ``_`` literal)."""
+    folded = text.casefold()
+    named = Product.select(Product.id).where(targets.contains(peewee.fn.LOWER(Product.product_id), folded)
+                                             | targets.contains(peewee.fn.LOWER(Product.file_name), folded))
+    return Datum.data_product.in_(named)
+
+
+def _target_named(text: str) -> peewee.Expression:
+    return Datum.target.in_(Target.select(Target.id).where(targets.exists_named([text])))
+
+
+def _time(text: str):
+    try:
+        return datums.to_us(datums.parse_time(text))
+    except ValueError:
+        raise ValueError("Enter a valid date/time.") from None
+
+
+FILTERS = {
+    "target__id": Filter(lambda v: Datum.target == v, integer),
+    "target_name": Filter(_target_named),
+    "data_product__id": Filter(lambda v: Datum.data_product == v, integer),
+    "data_product_pk": Filter(lambda v: Datum.data_product == v, integer),  # the documented twin (D6)
+    "data_product_name": Filter(_product_named),
+    "data_product_product_id": Filter(_product_named),  # the documented twin (D6)
+    "source_name": Filter(lambda v: Datum.source_name == v),
+    "data_type": Filter(lambda v: Datum.data_type == v),
+    "timestamp__gte": Filter(lambda v: Datum.timestamp_us >= v, _time),
+    "timestamp__lte": Filter(lambda v: Datum.timestamp_us <= v, _time),
+}
+
+
+class Datums:
+    def __init__(self, settings, dialect):
+        self.settings = settings
+        self.dialect = dialect
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        conditions = filter_conditions(req.params, FILTERS)
+        query = Datum.select().where(datums.visible(req.identity, self.settings), *conditions)
+        resp.media = paginate(req, query.order_by(*order_by(req, ORDERING, default="timestamp")),
+                              page_size=self.dialect.page_size, max_page_size=self.settings.max_page_size,
+                              default_mode=self.dialect.default_pagination, render=datums.render)
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        body = req.get_media()
+        resp.status = falcon.HTTP_201
+        if isinstance(body, list):
+            resp.media = datums.create_many(req.identity, body, self.settings)
+            return
+        datum = datums.create_one(req.identity, body, self.settings)
+        resp.media = {**datums.render([datum])[0], "message": "Data successfully uploaded."}
+
+
+class DatumItem:
+    def __init__(self, settings):
+        self.settings = settings
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, datum_id: int) -> None:
+        resp.media = datums.render([datums.get_visible(req.identity, datum_id, self.settings)])[0]
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, datum_id: int) -> None:
+        datums.delete(req.identity, datum_id, self.settings)
+        resp.status = falcon.HTTP_204

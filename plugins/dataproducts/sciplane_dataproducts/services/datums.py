@@ -1,0 +1,243 @@
+"""Reduced datums: validation, de-duplicated insertion (one or many), visibility and deletion (§4.5, §7.3, §10).
+
+A datum's identity is (target, data type, timestamp in µs, SHA-256 of its value's canonical JSON), held
+by a unique index; insertion is ``ON CONFLICT DO NOTHING`` in chunks, and the ids of rows that already
+existed are looked up on that key, so a bulk answer is aligned with its input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+import peewee
+
+from sciplane import APIError, Conflict, Identity, NotFound, PermissionDenied, ValidationFailed, database, utcnow
+
+from .. import access
+from ..models import CHANGE, DELETE, Datum, Product, Target
+from . import targets as target_service
+
+# The built-in data types, in the order TOM's error message lists them (plugins will add their own).
+DATA_TYPES = ("photometry", "fits_file", "spectroscopy", "image_file")
+NOT_FOUND = "No ReducedDatum matches the given query."
+COLUMNS = ("target_id", "data_product_id", "data_type", "source_name", "source_location", "timestamp_us", "value",
+           "value_hash", "created_by", "created")
+_EPOCH = dt.datetime(1970, 1, 1)
+DATETIME_FORMATS = "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]"
+
+
+def canonical_hash(value: Mapping[str, Any]) -> bytes:
+    """SHA-256 of the value's canonical JSON: keys sorted at every level, compact, shortest numbers."""
+    return hashlib.sha256(orjson.dumps(value, option=orjson.OPT_SORT_KEYS)).digest()
+
+
+def parse_time(text: Any) -> dt.datetime:
+    """ISO 8601 to naive UTC, rounded to the microsecond; offsets converted, naive values taken as UTC."""
+    if not isinstance(text, str):
+        raise ValueError
+    value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
+
+
+def to_us(value: dt.datetime) -> int:
+    delta = value - _EPOCH
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_us(value: int) -> dt.datetime:
+    return _EPOCH + dt.timedelta(microseconds=value)
+
+
+def validate(identity: Identity, item: Any, settings) -> tuple[dict[str, Any] | None, dict[str, list]]:
+    """One datum body: (row values, {}) or (None, field errors) in DRF's words."""
+    if not isinstance(item, Mapping):
+        return None, {"non_field_errors": ["Invalid data. Expected a dictionary."]}
+    errors: dict[str, list] = {}
+    row: dict[str, Any] = {}
+    for field in sorted(set(item) - {"target", "data_type", "data_product", "source_name", "source_location",
+                                     "timestamp", "value"}):
+        errors[field] = ["Unknown field."]
+    target = _target(identity, item, errors, settings)
+    row["target_id"] = target.id if target else None
+    data_type = item.get("data_type")
+    if data_type in (None, ""):
+        errors["data_type"] = ["This field is required."]
+    elif data_type not in DATA_TYPES:
+        errors["data_type"] = [f"Not a valid data_type. Valid data_types are {', '.join(DATA_TYPES)}."]
+    row["data_type"] = data_type
+    row["data_product_id"] = _product(identity, item, target, errors, settings)
+    for field, limit in (("source_name", 100), ("source_location", 200)):
+        text = item.get(field) or ""
+        if not isinstance(text, str):
+            errors[field] = ["Not a valid string."]
+        elif len(text) > limit:
+            errors[field] = [f"Ensure this field has no more than {limit} characters."]
+        row[field] = text
+    timestamp = item.get("timestamp")
+    try:
+        row["timestamp_us"] = to_us(parse_time(timestamp) if timestamp not in (None, "") else utcnow())
+    except (ValueError, TypeError):
+        errors["timestamp"] = [f"Datetime has wrong format. Use one of these formats instead: {DATETIME_FORMATS}."]
+    value = item.get("value")
+    if isinstance(value, str):  # form encoding carries the object as JSON text
+        try:
+            value = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            pass
+    if "value" not in item:
+        errors["value"] = ["This field is required."]
+    elif not isinstance(value, dict) or not _finite(value):
+        errors["value"] = ["Value must be a JSON object."]
+    else:
+        row["value"], row["value_hash"] = value, canonical_hash(value)
+    row["created_by"] = identity.user_id
+    return (None, errors) if errors else (row, {})
+
+
+def _finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_finite(v) for v in value)
+    return True
+
+
+def _invalid_pk(value: Any) -> list[str]:
+    return [f'Invalid pk "{value}" - object does not exist.']
+
+
+def _target(identity: Identity, item: Mapping, errors: dict, settings) -> Target | None:
+    if item.get("target") in (None, ""):
+        errors["target"] = ["This field is required."]
+        return None
+    raw = item["target"]
+    if isinstance(raw, bool) or not str(raw).isdigit():
+        errors["target"] = [f"Incorrect type. Expected pk value, received {type(raw).__name__}."]
+        return None
+    # Creating on a target needs `change`; a target without it is, to this caller, one that does not exist.
+    target = Target.select().where((Target.id == int(raw)) & access.targets_with(identity, CHANGE, settings)).first()
+    if target is None:
+        errors["target"] = _invalid_pk(raw)
+    return target
+
+
+def _product(identity: Identity, item: Mapping, target: Target | None, errors: dict, settings) -> int | None:
+    raw = item.get("data_product")
+    if raw in (None, ""):
+        return None
+    if isinstance(raw, bool) or not str(raw).isdigit():
+        errors["data_product"] = [f"Incorrect type. Expected pk value, received {type(raw).__name__}."]
+        return None
+    product = Product.select().where((Product.id == int(raw))
+                                     & access.visible_products(identity, settings)).first()
+    if product is None:
+        errors["data_product"] = _invalid_pk(raw)
+    elif target is not None and product.target_id != target.id:
+        errors["data_product"] = [f"Data product {product.id} does not belong to target {target.id}."]
+    else:
+        return product.id
+    return None
+
+
+def insert(rows: list[dict[str, Any]], chunk_rows: int) -> list[tuple[int, bool]]:
+    """(id, duplicate) per row, in order: new rows inserted, the others matched to the stored ones."""
+    now = utcnow()
+    value_field = Datum._meta.fields["value"]
+    chunk_rows = min(chunk_rows, 32766 // len(COLUMNS))  # SQLite's bound-variable limit
+    results: list[tuple[int, bool]] = []
+    for start in range(0, len(rows), chunk_rows):
+        chunk = rows[start:start + chunk_rows]
+        one = "(" + ", ".join([database.param] * len(COLUMNS)) + ")"
+        params = [v for r in chunk for v in (r["target_id"], r["data_product_id"], r["data_type"], r["source_name"],
+                                            r["source_location"], r["timestamp_us"], value_field.db_value(r["value"]),
+                                            r["value_hash"], r["created_by"], now)]
+        created = {row[0] for row in database.execute_sql(
+            f"INSERT INTO dp_datum ({', '.join(COLUMNS)}) VALUES {', '.join([one] * len(chunk))} "
+            "ON CONFLICT (target_id, data_type, timestamp_us, value_hash) DO NOTHING RETURNING id", params)}
+        ids = _ids_by_key(chunk)
+        first_seen: set[tuple] = set()
+        for r in chunk:
+            key = _key(r)
+            ident = ids[key]
+            results.append((ident, ident not in created or key in first_seen))
+            first_seen.add(key)
+    return results
+
+
+def _key(row: Mapping[str, Any]) -> tuple:
+    return row["target_id"], row["data_type"], row["timestamp_us"], bytes(row["value_hash"])
+
+
+def _ids_by_key(chunk: list[dict[str, Any]]) -> dict[tuple, int]:
+    targets = sorted({r["target_id"] for r in chunk})
+    hashes = list({bytes(r["value_hash"]) for r in chunk})
+    query = (Datum.select(Datum.id, Datum.target, Datum.data_type, Datum.timestamp_us, Datum.value_hash)
+             .where(Datum.target.in_(targets) & Datum.value_hash.in_(hashes)).tuples())
+    return {(t, kind, ts, bytes(h)): ident for ident, t, kind, ts, h in query}
+
+
+def create_one(identity: Identity, item: Any, settings) -> Datum:
+    row, errors = validate(identity, item, settings)
+    if errors:
+        raise ValidationFailed(errors=errors)
+    ident, duplicate = insert([row], settings.ingest_chunk_rows)[0]
+    if duplicate:
+        stamp = target_service.stamp(from_us(row["timestamp_us"]))
+        raise Conflict(f"ReducedDatum already exists: {row['data_type']} data with this value found for target "
+                       f"{row['target_id']} at {stamp}.", code="duplicate_datum", existing_id=ident)
+    return Datum.get_by_id(ident)
+
+
+def create_many(identity: Identity, items: list, settings) -> dict[str, Any]:
+    if len(items) > settings.max_bulk_datums:
+        raise APIError(f"Too many datums: {len(items)} > {settings.max_bulk_datums}.", status=413,
+                       code="payload_too_large", max_items=settings.max_bulk_datums)
+    checked = [validate(identity, item, settings) for item in items]
+    if any(errors for _, errors in checked):
+        raise ValidationFailed(errors=[errors for _, errors in checked])
+    results = insert([row for row, _ in checked], settings.ingest_chunk_rows)
+    created = sum(1 for _, duplicate in results if not duplicate)
+    return {"message": "Data successfully uploaded.", "created": created, "duplicates": len(results) - created,
+            "results": [{"id": ident, "duplicate": duplicate} for ident, duplicate in results]}
+
+
+def visible(identity: Identity, settings) -> peewee.Expression:
+    return access.visible_datums(identity, settings)
+
+
+def get_visible(identity: Identity, datum_id: int, settings) -> Datum:
+    datum = Datum.select().where((Datum.id == datum_id) & visible(identity, settings)).first()
+    if datum is None:
+        raise NotFound(detail=NOT_FOUND)
+    return datum
+
+
+def delete(identity: Identity, datum_id: int, settings) -> None:
+    """Staff, the datum's creator, whoever may delete its product, or (no product) hold delete on its target."""
+    datum = get_visible(identity, datum_id, settings)
+    allowed = identity.staff or (datum.created_by is not None and datum.created_by == identity.user_id)
+    if not allowed and datum.data_product_id is not None:
+        allowed = Product.select().where((Product.id == datum.data_product_id)
+                                         & access.deletable_products(identity, settings)).exists()
+    if not allowed and datum.data_product_id is None:
+        allowed = Target.select().where((Target.id == datum.target_id)
+                                        & access.targets_with(identity, DELETE, settings)).exists()
+    if not allowed:
+        raise PermissionDenied()
+    datum.delete_instance()
+
+
+def render(datums: list[Datum]) -> list[dict[str, Any]]:
+    return [{"id": d.id, "data_product": d.data_product_id, "data_type": d.data_type, "source_name": d.source_name,
+             "source_location": d.source_location, "timestamp": target_service.stamp(from_us(d.timestamp_us)),
+             "value": d.value, "target": d.target_id} for d in datums]
+

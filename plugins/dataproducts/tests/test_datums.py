@@ -1,0 +1,115 @@
+"""TOM's reduced datums (spec §7.3, §10; scenarios 8-12, 18-22): de-duplication on the full key, single and
+bulk posts, filters with both spellings, inherited visibility and the pagination envelope."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+HOST = "http://falconframework.org"
+POINT = {"magnitude": 15.582, "filter": "r", "error": 0.005}
+
+
+@pytest.fixture
+def target(tom):
+    """T, the owner's, with collab (owner, member) holding view and change through the create grants."""
+    body = {"name": "T", "type": "SIDEREAL", "ra": 1.0, "dec": 2.0, "aliases": [{"name": "Alias One"},
+                                                                                {"name": "Alias Two"}],
+            "groups": [{"name": "collab"}]}
+    return tom("POST", "targets/", body=body).json["id"]
+
+
+def datum(target, **fields):
+    return {"target": target, "data_type": "photometry", "value": POINT, "timestamp": "2012-02-12T01:40:47Z",
+            "source_name": "ZTF", "source_location": "here", **fields}
+
+
+def test_08_09_single_posts_and_duplicates(tom, target):
+    first = tom("POST", "reduceddatums/", body=datum(target))
+    assert first.status_code == 201 and first.json["message"] == "Data successfully uploaded."
+    assert list(first.json)[:2] == ["id", "data_product"] and first.json["timestamp"] == "2012-02-12T01:40:47Z"
+    again = tom("POST", "reduceddatums/", body=datum(target))
+    assert again.status_code == 409 and again.json["code"] == "duplicate_datum"
+    assert again.json["existing_id"] == first.json["id"] and "already exists" in again.json["detail"]
+    # Key order does not matter to the identity; a different filter does.
+    reordered = {"filter": "r", "error": 0.005, "magnitude": 15.582}
+    assert tom("POST", "reduceddatums/", body=datum(target, value=reordered)).status_code == 409
+    assert tom("POST", "reduceddatums/", body=datum(target, value={**POINT, "filter": "B"})).status_code == 201
+    bare = tom("POST", "reduceddatums/", body={"target": target, "data_type": "photometry", "value": {"m": 1}})
+    assert bare.status_code == 201 and (bare.json["source_name"], bare.json["source_location"]) == ("", "")
+    stamped = dt.datetime.fromisoformat(bare.json["timestamp"].replace("Z", "+00:00"))
+    assert abs((dt.datetime.now(dt.UTC) - stamped).total_seconds()) < 5  # scenario 20
+    assert tom("GET", "reduceddatums/", query=f"target__id={target}").json["count"] == 3
+
+
+def test_18_19_bad_datums(tom, target):
+    hidden = tom("POST", "targets/", user="other", body={"name": "O", "type": "SIDEREAL", "ra": 1, "dec": 1}).json
+    refused = tom("POST", "reduceddatums/", body=datum(hidden["id"]))
+    assert refused.status_code == 400 and refused.json["target"] == [f'Invalid pk "{hidden["id"]}" - object does not '
+                                                                    "exist."]
+    kind = tom("POST", "reduceddatums/", body=datum(target, data_type="bogus"))
+    assert kind.status_code == 400 and kind.json["data_type"] == [
+        "Not a valid data_type. Valid data_types are photometry, fits_file, spectroscopy, image_file."]
+    text = tom("POST", "reduceddatums/", body=datum(target, value="just text"))
+    assert text.status_code == 400 and text.json["value"] == ["Value must be a JSON object."]
+    when = tom("POST", "reduceddatums/", body=datum(target, timestamp="yesterday"))
+    assert when.status_code == 400 and when.json["timestamp"][0].startswith("Datetime has wrong format.")
+    assert tom("POST", "reduceddatums/", user="other", body=datum(target)).status_code == 400  # no change right
+    assert tom("GET", "reduceddatums/", query=f"target__id={target}").json["count"] == 0
+
+
+@pytest.mark.parametrize("dp_settings", [{"max_bulk_datums": 10}])
+def test_21_bulk(tom, target, dp_settings):
+    a, b, c = (datum(target, timestamp=f"2012-02-1{i}T00:00:00Z") for i in (1, 2, 3))
+    b_id = tom("POST", "reduceddatums/", body=b).json["id"]
+    bulk = tom("POST", "reduceddatums/", body=[a, b, c, a])
+    assert bulk.status_code == 201, bulk.json
+    assert (bulk.json["created"], bulk.json["duplicates"]) == (2, 2)
+    results = bulk.json["results"]
+    assert results[1] == {"id": b_id, "duplicate": True} and results[3] == {"id": results[0]["id"], "duplicate": True}
+    bad = tom("POST", "reduceddatums/", body=[datum(target, timestamp="2013-01-01T00:00:00Z"),
+                                              datum(target, value=[1])])
+    assert bad.status_code == 400 and bad.json["errors"] == [{}, {"value": ["Value must be a JSON object."]}]
+    assert tom("GET", "reduceddatums/", query=f"target__id={target}").json["count"] == 3  # nothing of the bad one
+    too_many = tom("POST", "reduceddatums/", body=[datum(target)] * 11)
+    assert too_many.status_code == 413 and too_many.json["max_items"] == 10
+
+
+def test_10_11_12_filters_and_visibility(tom, target):
+    for i in range(3):
+        tom("POST", "reduceddatums/", body=datum(target, timestamp=f"2012-03-0{i + 1}T00:00:00Z"))
+    for query in ("target_name=T", "target_name=alias", "target_name=ALIAS ONE"):
+        assert tom("GET", "reduceddatums/", query=query).json["count"] == 3, query  # distinct, not 6
+    assert tom("GET", "reduceddatums/", query="data_product_pk=999999").json["count"] == 0
+    assert tom("GET", "reduceddatums/", query="data_product_name=nomatch").json["count"] == 0
+    assert tom("GET", "reduceddatums/", query="timestamp__gte=2012-03-02T00:00:00Z").json["count"] == 2
+    unknown = tom("GET", "reduceddatums/", query="data_product_pkk=1").json
+    assert unknown["code"] == "unknown_filter"
+    assert {"data_product__id", "data_product_pk", "data_product_name", "data_product_product_id"} <= set(
+        unknown["valid_parameters"])
+    assert tom("GET", "reduceddatums/", query="target__id=abc").json["target__id"] == ["Enter a number."]
+    one = tom("GET", "reduceddatums/", query="ordering=-timestamp").json["results"][0]
+    assert one["timestamp"] == "2012-03-03T00:00:00Z"
+    assert tom("GET", "reduceddatums/", user="member").json["count"] == 3
+    assert tom("GET", "reduceddatums/", user="other").json["count"] == 0
+    assert tom("GET", f"reduceddatums/{one['id']}/", user="other").json["detail"] == (
+        "No ReducedDatum matches the given query.")
+    assert tom("DELETE", f"reduceddatums/{one['id']}/", user="other").status_code == 404
+    # collab got view, change and delete on T when it was created with `groups`: members may delete its datums.
+    assert tom("DELETE", f"reduceddatums/{one['id']}/", user="member").status_code == 204
+    assert tom("GET", f"reduceddatums/{one['id']}/").status_code == 404
+
+
+def test_22_pagination_of_many(tom, target):
+    rows = [datum(target, timestamp=(dt.datetime(2020, 1, 1) + dt.timedelta(minutes=i)).isoformat() + "Z")
+            for i in range(250)]
+    assert tom("POST", "reduceddatums/", body=rows).json["created"] == 250
+    first = tom("GET", "reduceddatums/").json
+    assert (first["count"], len(first["results"]), first["previous"]) == (250, 100, None)
+    assert first["next"] == f"{HOST}/tom/api/reduceddatums/?limit=100&offset=100"
+    last = tom("GET", "reduceddatums/", query="limit=100&offset=200").json
+    assert len(last["results"]) == 50 and last["previous"] == f"{HOST}/tom/api/reduceddatums/?limit=100&offset=100"
+    assert tom("GET", "reduceddatums/", query="offset=1000").json["results"] == []
+    paged = tom("GET", "reduceddatums/", query="page=2&page_size=50").json
+    assert len(paged["results"]) == 50 and paged["next"] == f"{HOST}/tom/api/reduceddatums/?page=3&page_size=50"
