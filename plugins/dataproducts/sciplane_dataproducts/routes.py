@@ -25,7 +25,9 @@ def groups(settings, version: str, accounts) -> list[EndpointGroup]:
             Route("/api/targets/", Targets(settings, settings.tom), name="tom-targets", require_identity=True),
             Route("/api/targets/{target_id:uint(9)}/", TargetItem(settings), name="tom-target",
                   require_identity=True),
-        ], slashes="tolerant", error_renderer=errors.render, description="TOM Toolkit data products"))
+        # JSON bodies (a bulk of datums) may reach max_json_bytes; multipart uploads will need their own limit.
+        ], slashes="tolerant", error_renderer=errors.render, max_body_bytes=settings.max_json_bytes,
+            description="TOM Toolkit data products"))
     if settings.gsp.enabled:
         built.append(EndpointGroup("dataproducts-gsp", settings.gsp.mount, [
             Route("/api/", GspStatus(version), name="gsp-status", public=True),
