@@ -122,6 +122,8 @@ def test_15_job_resource_and_list(api, data_root):
     assert [job["id"] for job in listed] == sorted((job["id"] for job in listed), reverse=True)
     assert len(listed) == 2
     assert expect(api.get("jobs/999"), 404)["code"] == "not_found"
+    bad = expect(api.get("jobs/", "dimensionality=x"), 422)
+    assert bad["errors"]["query"]["dimensionality"] == ["must be an integer"]
 
 
 @pytest.fixture

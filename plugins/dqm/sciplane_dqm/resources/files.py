@@ -12,7 +12,7 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validat
 from sciplane import NotFound, ValidationFailed
 
 from ..models import DqmFile, ParseJob
-from ..query import BOOL, INT, TEXT, choice, decode_cursor, encode_cursor, page_size, parse
+from ..query import BOOL, DIM, GRANULARITY, INT, TEXT, choice, decode_cursor, encode_cursor, page_size, parse
 from ..services import files, parsing
 from .base import Context, Resource, body_or_query, link, no_store
 from .views import file_view, job_view
@@ -161,7 +161,7 @@ class StartParsing(Resource):
 
 class Jobs:
     FILTERS = {"file": INT, "status": choice("queued", "running", "done", "failed"), "filetype": TEXT,
-               "dimensionality": choice(1, 2, convert=int), "granularity": choice("lum", "run")}
+               "dimensionality": DIM, "granularity": GRANULARITY}
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         no_store(resp)
