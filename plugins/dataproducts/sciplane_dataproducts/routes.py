@@ -6,6 +6,7 @@ from sciplane import EndpointGroup, Route
 
 from .resources.datums import DatumItem, Datums
 from .resources.groups import Groups
+from .resources.proposals import Collaborators, ProposalItem, Proposals
 from .resources.roots import GspStatus, TomRoot
 from .resources.targets import TargetItem, Targets
 from .wire import errors
@@ -31,5 +32,11 @@ def groups(settings, version: str, accounts) -> list[EndpointGroup]:
     if settings.gsp.enabled:
         built.append(EndpointGroup("dataproducts-gsp", settings.gsp.mount, [
             Route("/api/", GspStatus(version), name="gsp-status", public=True),
+            Route("/api/proposals/", Proposals(settings, settings.gsp, accounts), name="gsp-proposals",
+                  require_identity=True),
+            Route("/api/proposals/{proposal_id:uint(9)}/", ProposalItem(accounts), name="gsp-proposal",
+                  require_identity=True),
+            Route("/api/proposals/collaborators/{proposal_id:uint(9)}/", Collaborators(accounts),
+                  name="gsp-collaborators", require_identity=True),
         ], slashes="tolerant", error_renderer=errors.render, description="Goodman pipeline (GSP Live) files"))
     return built
