@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 import peewee
 
-from sciplane import Identity
+from sciplane import APIError, AuthenticationRequired, Identity, NotFound
 
 from .models import (
     DELETE,
@@ -142,6 +142,14 @@ def visible_datums(identity: Identity, settings) -> peewee.Expression:
     if _identified(identity):
         rules.append(Datum.created_by == identity.user_id)
     return _any(rules)
+
+
+def missing(identity: Identity, detail: str = "Not found.") -> APIError:
+    """The error for an object the caller cannot see: 404, or 401 for an anonymous caller, so that an
+    anonymous probe learns nothing about what exists (§3.3)."""
+    if not _identified(identity):
+        return AuthenticationRequired()
+    return NotFound(detail=detail)
 
 
 def is_raw(product: Product) -> bool:

@@ -14,18 +14,23 @@ from .wire import errors
 VIEW = "dataproducts.view"
 
 
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 def groups(settings, version: str, accounts) -> list[EndpointGroup]:
+    # With anonymous_read, reads go through the public rules only; writes always need an identity.
+    reader = WRITES if settings.anonymous_read else True
     built = []
     if settings.tom.enabled:
         built.append(EndpointGroup("dataproducts-tom", settings.tom.mount, [
             Route("/api/", TomRoot(), name="tom-root", public=True),
-            Route("/api/groups/", Groups(settings, settings.tom, accounts), name="tom-groups", require_identity=True),
-            Route("/api/reduceddatums/", Datums(settings, settings.tom), name="tom-datums", require_identity=True),
+            Route("/api/groups/", Groups(settings, settings.tom, accounts), name="tom-groups", require_identity=reader),
+            Route("/api/reduceddatums/", Datums(settings, settings.tom), name="tom-datums", require_identity=reader),
             Route("/api/reduceddatums/{datum_id:uint(18)}/", DatumItem(settings), name="tom-datum",
-                  require_identity=True),
-            Route("/api/targets/", Targets(settings, settings.tom), name="tom-targets", require_identity=True),
+                  require_identity=reader),
+            Route("/api/targets/", Targets(settings, settings.tom), name="tom-targets", require_identity=reader),
             Route("/api/targets/{target_id:uint(9)}/", TargetItem(settings), name="tom-target",
-                  require_identity=True),
+                  require_identity=reader),
         # JSON bodies (a bulk of datums) may reach max_json_bytes; multipart uploads will need their own limit.
         ], slashes="tolerant", error_renderer=errors.render, max_body_bytes=settings.max_json_bytes,
             description="TOM Toolkit data products"))
@@ -33,9 +38,9 @@ def groups(settings, version: str, accounts) -> list[EndpointGroup]:
         built.append(EndpointGroup("dataproducts-gsp", settings.gsp.mount, [
             Route("/api/", GspStatus(version), name="gsp-status", public=True),
             Route("/api/proposals/", Proposals(settings, settings.gsp, accounts), name="gsp-proposals",
-                  require_identity=True),
+                  require_identity=reader),
             Route("/api/proposals/{proposal_id:uint(9)}/", ProposalItem(accounts), name="gsp-proposal",
-                  require_identity=True),
+                  require_identity=reader),
             Route("/api/proposals/collaborators/{proposal_id:uint(9)}/", Collaborators(accounts),
                   name="gsp-collaborators", require_identity=True),
         ], slashes="tolerant", error_renderer=errors.render, description="Goodman pipeline (GSP Live) files"))

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 import peewee
 
-from sciplane import APIError, Conflict, Identity, NotFound, PermissionDenied, ValidationFailed, database, utcnow
+from sciplane import APIError, Conflict, Identity, PermissionDenied, ValidationFailed, database, utcnow
 
 from .. import access
 from ..models import CHANGE, DELETE, Datum, Product, Target
@@ -217,7 +217,7 @@ def visible(identity: Identity, settings) -> peewee.Expression:
 def get_visible(identity: Identity, datum_id: int, settings) -> Datum:
     datum = Datum.select().where((Datum.id == datum_id) & visible(identity, settings)).first()
     if datum is None:
-        raise NotFound(detail=NOT_FOUND)
+        raise access.missing(identity, NOT_FOUND)
     return datum
 
 

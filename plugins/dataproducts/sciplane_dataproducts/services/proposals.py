@@ -10,10 +10,11 @@ from typing import Any
 
 import peewee
 
-from sciplane import APIError, Conflict, Identity, NotFound, PermissionDenied, ValidationFailed, write_transaction
+from sciplane import APIError, Conflict, Identity, PermissionDenied, ValidationFailed, write_transaction
 from sciplane.auth.accounts import EMAIL_RE
 from sciplane.auth.models import User
 
+from .. import access
 from ..models import COLLABORATOR, PI, PROPOSAL, Group, Membership
 from .targets import name_key, stamp
 
@@ -55,7 +56,7 @@ def visible(identity: Identity) -> peewee.Expression:
 def get_visible(identity: Identity, proposal_id: int) -> Group:
     proposal = Group.select().where((Group.id == proposal_id) & visible(identity)).first()
     if proposal is None:
-        raise NotFound()
+        raise access.missing(identity)
     return proposal
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import peewee
 
-from sciplane import Identity, NotFound, PermissionDenied, ValidationFailed, utcnow, write_transaction
+from sciplane import Identity, PermissionDenied, ValidationFailed, utcnow, write_transaction
 
 from .. import access
 from ..models import (
@@ -270,7 +270,7 @@ def get_for(identity: Identity, target_id: int, perm: str, settings) -> Target:
     target = Target.select().where((Target.id == target_id)
                                    & access.targets_with(identity, VIEW, settings)).first()
     if target is None:
-        raise NotFound(detail=NOT_FOUND)
+        raise access.missing(identity, NOT_FOUND)
     if perm != VIEW and not Target.select().where(
             (Target.id == target_id) & access.targets_with(identity, perm, settings)).exists():
         raise PermissionDenied()
