@@ -7,7 +7,9 @@ import peewee
 
 from ..models import Datum, Product, Target
 from ..services import datums, targets
+from ..wire import metadata
 from ..wire.listing import Filter, filter_conditions, integer, paginate
+from ..wire.metadata import choices, field
 from .targets import order_by
 
 ORDERING = {"timestamp": (Datum.timestamp_us, Datum.id), "id": (Datum.id,)}
@@ -32,17 +34,30 @@ def _time(text: str):
         raise ValueError("Enter a valid date/time.") from None
 
 
+PRODUCT_NAME = "Data product product_id or file name"
 FILTERS = {
-    "target__id": Filter(lambda v: Datum.target == v, integer),
-    "target_name": Filter(_target_named),
-    "data_product__id": Filter(lambda v: Datum.data_product == v, integer),
-    "data_product_pk": Filter(lambda v: Datum.data_product == v, integer),  # the documented twin (D6)
-    "data_product_name": Filter(_product_named),
-    "data_product_product_id": Filter(_product_named),  # the documented twin (D6)
-    "source_name": Filter(lambda v: Datum.source_name == v),
-    "data_type": Filter(lambda v: Datum.data_type == v),
-    "timestamp__gte": Filter(lambda v: Datum.timestamp_us >= v, _time),
-    "timestamp__lte": Filter(lambda v: Datum.timestamp_us <= v, _time),
+    "target__id": Filter(lambda v: Datum.target == v, integer, "integer", label="Target ID"),
+    "target_name": Filter(_target_named, lookup="icontains", label="Target name or alias"),
+    "data_product__id": Filter(lambda v: Datum.data_product == v, integer, "integer", label="Data product ID"),
+    "data_product_pk": Filter(lambda v: Datum.data_product == v, integer, "integer",  # the documented twin (D6)
+                              label="Data product ID", alias_of="data_product__id"),
+    "data_product_name": Filter(_product_named, lookup="icontains", label=PRODUCT_NAME),
+    "data_product_product_id": Filter(_product_named, lookup="icontains", label=PRODUCT_NAME,  # twin (D6)
+                                      alias_of="data_product_name"),
+    "source_name": Filter(lambda v: Datum.source_name == v, label="Source name"),
+    "data_type": Filter(lambda v: Datum.data_type == v, label="Data type"),
+    "timestamp__gte": Filter(lambda v: Datum.timestamp_us >= v, _time, "datetime", "gte", "Timestamp from"),
+    "timestamp__lte": Filter(lambda v: Datum.timestamp_us <= v, _time, "datetime", "lte", "Timestamp to"),
+}
+POST_FIELDS = {
+    "id": field("integer", "ID", read_only=True),
+    "target": field("field", "Target", required=True),
+    "data_product": field("field", "Data product"),
+    "data_type": field("choice", "Data type", required=True, choices=choices(datums.DATA_TYPES)),
+    "source_name": field("string", "Source name", max_length=100),
+    "source_location": field("string", "Source location", max_length=200),
+    "timestamp": field("datetime", "Timestamp"),
+    "value": field("json", "Value", required=True),
 }
 
 
@@ -58,6 +73,12 @@ class Datums:
                               page_size=self.dialect.page_size, max_page_size=self.settings.max_page_size,
                               default_mode=self.dialect.default_pagination, render=datums.render)
 
+    def on_options(self, req: falcon.Request, resp: falcon.Response) -> None:
+        metadata.collection(resp, self, name="Reduced Datum List",
+                            description="Reduced datums: list, create (one object or a list), delete.",
+                            post=POST_FIELDS, filters=FILTERS, ordering=ORDERING, dialect=self.dialect,
+                            settings=self.settings)
+
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         body = req.get_media()
         resp.status = falcon.HTTP_201
@@ -71,6 +92,9 @@ class Datums:
 class DatumItem:
     def __init__(self, settings):
         self.settings = settings
+
+    def on_options(self, req: falcon.Request, resp: falcon.Response, datum_id: int) -> None:
+        metadata.item(resp, self, name="Reduced Datum Instance", description="One reduced datum: read, delete.")
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, datum_id: int) -> None:
         resp.media = datums.render([datums.get_visible(req.identity, datum_id, self.settings)])[0]

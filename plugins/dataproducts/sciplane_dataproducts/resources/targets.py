@@ -9,7 +9,9 @@ from sciplane import APIError
 from ..access import targets_with
 from ..models import PERMISSIONS, VIEW, Target
 from ..services import targets
+from ..wire import metadata
 from ..wire.listing import Filter, filter_conditions, last, paginate
+from ..wire.metadata import choices, field
 
 ORDERING = {"id": (Target.id,), "name": (Target.name, Target.id), "created": (Target.created, Target.id)}
 def _permission(text: str) -> str:
@@ -20,10 +22,24 @@ def _permission(text: str) -> str:
 
 FILTERS = {
     "name": Filter(lambda terms: targets.exists_named(terms),
-                   lambda text: [t for t in (part.strip() for part in text.split(",")) if t] or [""]),
-    "type": Filter(lambda value: Target.type == value),
-    "permissions": Filter(lambda value: Target.permissions == value, _permission),
-    "cone_search": Filter(lambda condition: condition, targets.cone),
+                   lambda text: [t for t in (part.strip() for part in text.split(",")) if t] or [""],
+                   lookup="icontains", label="Name or alias (comma-separated terms)"),
+    "type": Filter(lambda value: Target.type == value, label="Type"),
+    "permissions": Filter(lambda value: Target.permissions == value, _permission, label="Permissions"),
+    "cone_search": Filter(lambda condition: condition, targets.cone, lookup="cone",
+                          label="ra,dec,radius in degrees"),
+}
+POST_FIELDS = {
+    "id": field("integer", "ID", read_only=True),
+    "name": field("string", "Name", required=True, max_length=targets.NAME_MAX),
+    "type": field("choice", "Type", required=True, choices=choices((targets.SIDEREAL, targets.NON_SIDEREAL))),
+    "permissions": field("choice", "Permissions", choices=choices(PERMISSIONS)),
+    "scheme": field("string", "Scheme", max_length=50),
+    **{name: field("decimal", name.replace("_", " ").capitalize()) for name in (*targets.POSITION,
+                                                                               *targets.ELEMENTS)},
+    "aliases": field("list", "Aliases"),
+    "targetextra_set": field("list", "Target extras"),
+    "groups": field("list", "Groups"),
 }
 
 
@@ -50,6 +66,10 @@ class Targets:
                               max_page_size=self.settings.max_page_size,
                               default_mode=self.dialect.default_pagination, render=targets.render)
 
+    def on_options(self, req: falcon.Request, resp: falcon.Response) -> None:
+        metadata.collection(resp, self, name="Target List", description="Targets: list, create.", post=POST_FIELDS,
+                            filters=FILTERS, ordering=ORDERING, dialect=self.dialect, settings=self.settings)
+
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         target = targets.create(req.identity, req.get_media(), self.settings)
         resp.status = falcon.HTTP_201
@@ -59,6 +79,9 @@ class Targets:
 class TargetItem:
     def __init__(self, settings):
         self.settings = settings
+
+    def on_options(self, req: falcon.Request, resp: falcon.Response, target_id: int) -> None:
+        metadata.item(resp, self, name="Target Instance", description="One target: read, update, delete.")
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, target_id: int) -> None:
         resp.media = targets.render([targets.get_for(req.identity, target_id, VIEW, self.settings)])[0]

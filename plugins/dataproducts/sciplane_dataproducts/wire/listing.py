@@ -21,10 +21,14 @@ FORMATS = ("json", "api")
 @dataclass(frozen=True)
 class Filter:
     """One query filter: ``convert`` turns the text into a value (ValueError: the message for the client),
-    ``where`` turns the value into a condition."""
+    ``where`` turns the value into a condition; the rest describes it in OPTIONS."""
 
     where: Callable[[Any], peewee.Expression]
     convert: Callable[[str], Any] = str
+    kind: str = "string"
+    lookup: str = "exact"
+    label: str = ""
+    alias_of: str | None = None
 
 
 def integer(text: str) -> int:

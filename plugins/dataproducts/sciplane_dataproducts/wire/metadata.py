@@ -1,0 +1,48 @@
+"""OPTIONS bodies in Django REST framework's metadata layout, plus the filters, orderings and pagination TOM's
+own OPTIONS leaves out (spec §6.5, D15).  OPTIONS needs no credentials: it discloses schema, not data."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import falcon
+
+from .listing import Filter
+
+RENDERS = ["application/json"]
+PARSES = ["application/json", "application/x-www-form-urlencoded"]
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def field(kind: str, label: str, *, required: bool = False, read_only: bool = False, **extra: Any) -> dict:
+    return {"type": kind, "required": required, "read_only": read_only, "label": label, **extra}
+
+
+def choices(values: tuple[str, ...]) -> list[dict[str, str]]:
+    return [{"value": value, "display_name": value.replace("_", " ").capitalize()} for value in values]
+
+
+def allow(resource: object) -> str:
+    methods = [m for m in METHODS if callable(getattr(resource, f"on_{m.lower()}", None))]
+    return ", ".join([*methods, *(["HEAD"] if "GET" in methods else []), "OPTIONS"])
+
+
+def collection(resp: falcon.Response, resource: object, *, name: str, description: str,
+               post: Mapping[str, dict], filters: Mapping[str, Filter], ordering: Mapping[str, Any], dialect,
+               settings) -> None:
+    resp.set_header("Allow", allow(resource))
+    resp.media = {
+        "name": name, "description": description, "renders": RENDERS, "parses": PARSES,
+        "actions": {"POST": dict(post)},
+        "filters": {key: {"type": f.kind, "lookup": f.lookup, "label": f.label or key.replace("_", " ").capitalize(),
+                          **({"alias_of": f.alias_of} if f.alias_of else {})} for key, f in filters.items()},
+        "ordering": [f"{sign}{key}" for key in ordering for sign in ("", "-")],
+        "pagination": {"modes": ["limit_offset", "page"], "default": dialect.default_pagination,
+                       "page_size": dialect.page_size, "max_page_size": settings.max_page_size},
+    }
+
+
+def item(resp: falcon.Response, resource: object, *, name: str, description: str) -> None:
+    resp.set_header("Allow", allow(resource))
+    resp.media = {"name": name, "description": description, "renders": RENDERS, "parses": PARSES}
