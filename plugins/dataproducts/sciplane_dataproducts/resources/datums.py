@@ -8,9 +8,9 @@ import peewee
 from ..models import Datum, Product, Target
 from ..services import datums, targets
 from ..wire import metadata
-from ..wire.listing import Filter, filter_conditions, integer, paginate
+from ..wire.listing import Filter, filter_conditions, integer, order_by, paginate
 from ..wire.metadata import choices, field
-from .targets import order_by
+from ..wire.times import parse_time, to_us
 
 ORDERING = {"timestamp": (Datum.timestamp_us, Datum.id), "id": (Datum.id,)}
 
@@ -29,7 +29,7 @@ def _target_named(text: str) -> peewee.Expression:
 
 def _time(text: str):
     try:
-        return datums.to_us(datums.parse_time(text))
+        return to_us(parse_time(text))
     except ValueError:
         raise ValueError("Enter a valid date/time.") from None
 

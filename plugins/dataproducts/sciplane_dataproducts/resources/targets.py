@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import falcon
 
-from sciplane import APIError
-
 from ..access import targets_with
 from ..models import PERMISSIONS, VIEW, Target
 from ..services import targets
 from ..wire import metadata
-from ..wire.listing import Filter, filter_conditions, last, paginate
+from ..wire.listing import Filter, filter_conditions, order_by, paginate
 from ..wire.metadata import choices, field
 
 ORDERING = {"id": (Target.id,), "name": (Target.name, Target.id), "created": (Target.created, Target.id)}
@@ -41,17 +39,6 @@ POST_FIELDS = {
     "targetextra_set": field("list", "Target extras"),
     "groups": field("list", "Groups"),
 }
-
-
-def order_by(req: falcon.Request, choices: dict, default: str = "id") -> list:
-    """``ordering`` from the allowed names (``-`` for descending); an ``id`` tie-break in the same direction."""
-    value = last(req.params.get("ordering", default)) or default
-    descending = value.startswith("-")
-    columns = choices.get(value.lstrip("-"))
-    if columns is None:
-        allowed = ", ".join(f"{p}{name}" for name in choices for p in ("", "-"))
-        raise APIError(f"Invalid ordering {value!r}; choose one of {allowed}.", status=400, code="invalid_ordering")
-    return [c.desc() if descending else c.asc() for c in columns]
 
 
 class Targets:

@@ -7,7 +7,6 @@ existed are looked up on that key, so a bulk answer is aligned with its input.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import math
 from collections.abc import Mapping
@@ -20,39 +19,18 @@ from sciplane import APIError, Conflict, Identity, PermissionDenied, ValidationF
 
 from .. import access
 from ..models import CHANGE, DELETE, Datum, Product, Target
-from . import targets as target_service
+from ..wire.times import DATETIME_FORMATS, from_us, parse_time, stamp, to_us
 
 # The built-in data types, in the order TOM's error message lists them (plugins will add their own).
 DATA_TYPES = ("photometry", "fits_file", "spectroscopy", "image_file")
 NOT_FOUND = "No ReducedDatum matches the given query."
 COLUMNS = ("target_id", "data_product_id", "data_type", "source_name", "source_location", "timestamp_us", "value",
            "value_hash", "created_by", "created")
-_EPOCH = dt.datetime(1970, 1, 1)
-DATETIME_FORMATS = "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]"
 
 
 def canonical_hash(value: Mapping[str, Any]) -> bytes:
     """SHA-256 of the value's canonical JSON: keys sorted at every level, compact, shortest numbers."""
     return hashlib.sha256(orjson.dumps(value, option=orjson.OPT_SORT_KEYS)).digest()
-
-
-def parse_time(text: Any) -> dt.datetime:
-    """ISO 8601 to naive UTC, rounded to the microsecond; offsets converted, naive values taken as UTC."""
-    if not isinstance(text, str):
-        raise ValueError
-    value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC).replace(tzinfo=None)
-    return value
-
-
-def to_us(value: dt.datetime) -> int:
-    delta = value - _EPOCH
-    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def from_us(value: int) -> dt.datetime:
-    return _EPOCH + dt.timedelta(microseconds=value)
 
 
 def validate(identity: Identity, item: Any, settings) -> tuple[dict[str, Any] | None, dict[str, list]]:
@@ -191,9 +169,9 @@ def create_one(identity: Identity, item: Any, settings) -> Datum:
         raise ValidationFailed(errors=errors)
     ident, duplicate = insert([row], settings.ingest_chunk_rows)[0]
     if duplicate:
-        stamp = target_service.stamp(from_us(row["timestamp_us"]))
+        when = stamp(from_us(row["timestamp_us"]))
         raise Conflict(f"ReducedDatum already exists: {row['data_type']} data with this value found for target "
-                       f"{row['target_id']} at {stamp}.", code="duplicate_datum", existing_id=ident)
+                       f"{row['target_id']} at {when}.", code="duplicate_datum", existing_id=ident)
     return Datum.get_by_id(ident)
 
 
@@ -238,6 +216,6 @@ def delete(identity: Identity, datum_id: int, settings) -> None:
 
 def render(datums: list[Datum]) -> list[dict[str, Any]]:
     return [{"id": d.id, "data_product": d.data_product_id, "data_type": d.data_type, "source_name": d.source_name,
-             "source_location": d.source_location, "timestamp": target_service.stamp(from_us(d.timestamp_us)),
+             "source_location": d.source_location, "timestamp": stamp(from_us(d.timestamp_us)),
              "value": d.value, "target": d.target_id} for d in datums]
 

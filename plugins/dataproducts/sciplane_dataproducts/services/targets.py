@@ -30,6 +30,7 @@ from ..models import (
     TargetExtra,
     TargetName,
 )
+from ..wire.times import stamp
 
 SIDEREAL, NON_SIDEREAL = "SIDEREAL", "NON_SIDEREAL"
 POSITION = ("ra", "dec", "epoch", "parallax", "pm_ra", "pm_dec", "galactic_lng", "galactic_lat", "distance",
@@ -335,14 +336,6 @@ def render(targets: list[Target]) -> list[dict[str, Any]]:
                     "permissions": t.permissions, **{field: getattr(t, field) for field in POSITION},
                     "scheme": t.scheme, **{field: elements.get(field) for field in ELEMENTS}, "groups": groups[t.id]})
     return out
-
-
-def stamp(value) -> str | None:
-    """DRF's datetimes: UTC with ``Z``, microseconds only when non-zero."""
-    if value is None:
-        return None
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
-    return text + (f".{value.microsecond:06d}" if value.microsecond else "") + "Z"
 
 
 def cone(text: str) -> peewee.Expression:

@@ -68,6 +68,17 @@ def filter_conditions(params: Mapping[str, Any], filters: Mapping[str, Filter],
     return conditions
 
 
+def order_by(req: falcon.Request, choices: dict, default: str = "id") -> list:
+    """``ordering`` from the allowed names (``-`` for descending); an ``id`` tie-break in the same direction."""
+    value = last(req.params.get("ordering", default)) or default
+    descending = value.startswith("-")
+    columns = choices.get(value.lstrip("-"))
+    if columns is None:
+        allowed = ", ".join(f"{p}{name}" for name in choices for p in ("", "-"))
+        raise APIError(f"Invalid ordering {value!r}; choose one of {allowed}.", status=400, code="invalid_ordering")
+    return [c.desc() if descending else c.asc() for c in columns]
+
+
 def _positive(params: Mapping[str, Any], name: str, *, zero: bool = False) -> int | None:
     if name not in params:
         return None

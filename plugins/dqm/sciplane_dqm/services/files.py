@@ -85,7 +85,8 @@ def discover(ctx, roots: list[str]) -> dict[str, Any]:
     known = {row.filepath for row in DqmFile.select(DqmFile.filepath)}
     ids, seen, truncated = [], 0, False
     supported = set(filetypes(ctx))
-    for root in _real(roots):
+    real_roots = _real(roots)
+    for root in real_roots:
         for directory, subdirectories, names in os.walk(root):  # os.walk does not follow directory links
             seen += len(subdirectories) + len(names)
             if seen > DISCOVER_LIMIT:
@@ -96,7 +97,7 @@ def discover(ctx, roots: list[str]) -> dict[str, Any]:
                 real = Path(os.path.realpath(path))
                 filetype = EXTENSIONS.get(path.suffix.lower())
                 if (filetype not in supported or str(real) in known or not real.is_file()
-                        or not any(real.is_relative_to(r) for r in _real(roots))):
+                        or not any(real.is_relative_to(r) for r in real_roots)):
                     continue
                 try:
                     ids.append(register(ctx, roots, str(real), filetype, era_of(name)).id)

@@ -1,0 +1,37 @@
+"""Datetimes on both dialects' wire: ISO 8601 in, Django REST framework's UTC form out, and the integer
+microseconds datums are keyed by (exact on both engines)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+_EPOCH = dt.datetime(1970, 1, 1)
+DATETIME_FORMATS = "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]"
+
+
+def stamp(value: dt.datetime | None) -> str | None:
+    """DRF's datetimes: UTC with ``Z``, microseconds only when non-zero."""
+    if value is None:
+        return None
+    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    return text + (f".{value.microsecond:06d}" if value.microsecond else "") + "Z"
+
+
+def parse_time(text: Any) -> dt.datetime:
+    """ISO 8601 to naive UTC, rounded to the microsecond; offsets converted, naive values taken as UTC."""
+    if not isinstance(text, str):
+        raise ValueError
+    value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
+
+
+def to_us(value: dt.datetime) -> int:
+    delta = value - _EPOCH
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_us(value: int) -> dt.datetime:
+    return _EPOCH + dt.timedelta(microseconds=value)
