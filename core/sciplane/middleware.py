@@ -132,14 +132,23 @@ class CoreMiddleware:
         limit = scope.max_body_bytes if scope is not None and scope.max_body_bytes is not None else self.default_limit
         req.context.body_limit = limit
         length = req.content_length
-        if length is not None and length > limit:
-            raise PayloadTooLarge(max_bytes=limit)
+        ceiling = self.routes.body_ceiling(scope, limit)  # a route with its own limit decides once it is known
+        if length is not None and length > ceiling:
+            raise PayloadTooLarge(max_bytes=ceiling)
 
     def process_resource(self, req: Request, resp: falcon.Response, resource, params) -> None:
         found = self.routes.route_for(req.uri_template)
         if found is None:
             return
         _, route = found
+        if route.max_body_bytes is not None:
+            req.context.body_limit = route.max_body_bytes
+        limit, length = req.context.body_limit, req.content_length
+        self._authorize(req, resource, route)
+        if length is not None and length > limit:  # only where process_request could not decide yet
+            raise PayloadTooLarge(max_bytes=limit)
+
+    def _authorize(self, req: Request, resource, route) -> None:
         method = req.method
         if method == "OPTIONS" or route.is_public(method):
             req.context._identity = ANONYMOUS

@@ -42,7 +42,8 @@ class Route:
     per method; an anonymous caller who is denied gets 401, an identified
     one 403.  ``openapi``: operation objects per lower-case method, merged
     over what the core derives.  ``alias_of``: the canonical path this route
-    duplicates (documentation only).
+    duplicates (documentation only).  ``max_body_bytes``: this route's body
+    limit, overriding its group's (an upload route beside JSON routes).
     """
 
     path: str
@@ -56,6 +57,7 @@ class Route:
     tags: tuple[str, ...] = ()
     openapi: Mapping[str, dict] = field(default_factory=dict)
     alias_of: str | None = None
+    max_body_bytes: int | None = None
 
     def is_public(self, method: str) -> bool:
         return _applies(self.public, method)
@@ -216,6 +218,7 @@ class RouteTable:
         self.groups: list[EndpointGroup] = []
         self.by_template: dict[str, tuple[EndpointGroup, Route]] = {}
         self._scopes: list[tuple[str, EndpointGroup]] = []
+        self._raised_limits: dict[str, int] = {}
 
     def add(self, group: EndpointGroup) -> None:
         """Validate ``group`` against everything already added."""
@@ -247,6 +250,9 @@ class RouteTable:
             shapes[_shape(template)] = (group, route)
             self.by_template[template] = (group, route)
         self.groups.append(group)
+        raised = [r.max_body_bytes for r in group.routes if r.max_body_bytes is not None]
+        if raised:
+            self._raised_limits[group.name] = max(raised)
         self._scopes = sorted(((prefix, g) for g in self.groups for prefix in g.scope_prefixes() if prefix != "/"),
                               key=lambda item: -len(item[0]))
 
@@ -263,6 +269,10 @@ class RouteTable:
             if path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] == "/"):
                 return group
         return None
+
+    def body_ceiling(self, group: EndpointGroup | None, limit: int) -> int:
+        """The largest body any route of ``group`` accepts: ``limit``, or a route's own larger limit."""
+        return max(limit, self._raised_limits.get(group.name, 0)) if group is not None else limit
 
     def route_for(self, uri_template: str | None) -> tuple[EndpointGroup, Route] | None:
         return self.by_template.get(uri_template) if uri_template else None

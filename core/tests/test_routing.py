@@ -35,7 +35,10 @@ class Mounts:
                                                 Route("/keys/query/", echo)],
                           append_slash=True, error_renderer=detail_renderer),
             EndpointGroup("tolerant", "/tolerant", [Route("/items/", echo), Route("/items/{item_id:int}", echo),
-                                                    Route("/items/by_name", echo)],
+                                                    Route("/items/by_name", echo),
+                                                    Route("/uploads/", echo, max_body_bytes=20),
+                                                    Route("/private/", echo, require_identity=True,
+                                                          max_body_bytes=12)],
                           slashes="tolerant", strip_suffixes=(".json",), max_body_bytes=10),
         ]
 
@@ -91,6 +94,21 @@ def test_tolerant_literal_segments_win_over_ids(client):
 def test_mount_body_limit(client):
     resp = client.simulate_post("/tolerant/items", body=b"x" * 11, headers={"Content-Type": "application/json"})
     assert resp.status_code == 413
+
+
+def test_a_route_limit_overrides_its_mounts(client):
+    json = {"Content-Type": "application/json"}
+    assert client.simulate_post("/tolerant/uploads", body=b"x" * 20, headers=json).status_code == 200
+    resp = client.simulate_post("/tolerant/uploads", body=b"x" * 21, headers=json)
+    assert resp.status_code == 413 and resp.json["max_bytes"] == 20
+    # The mount's own limit still holds for its other routes, though the request passed the mount's ceiling.
+    assert client.simulate_post("/tolerant/items", body=b"x" * 15, headers=json).status_code == 413
+
+
+def test_a_route_limit_is_checked_after_credentials(client):
+    # Past the route's limit but within the mount's ceiling: credentials are looked at first.
+    resp = client.simulate_post("/tolerant/private", body=b"x" * 15, headers={"Content-Type": "application/json"})
+    assert resp.status_code == 401
 
 
 def test_mount_overlap_with_the_core_root_is_allowed(make_app):
