@@ -20,6 +20,11 @@ VIEW, CHANGE, DELETE = "view", "change", "delete"
 TARGET, PRODUCT, USER = "target", "product", "user"
 
 
+def name_key(name: str) -> str:
+    """Names of targets, aliases, groups and proposals are unique case-insensitively: this is their key."""
+    return name.strip().casefold()
+
+
 class Stamped(BaseModel):
     created = peewee.DateTimeField(default=utcnow)
     modified = peewee.DateTimeField(default=utcnow)

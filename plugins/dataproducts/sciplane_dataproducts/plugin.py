@@ -1,4 +1,4 @@
-"""Hook implementations of the data-product catalogue (work in progress: model and visibility so far)."""
+"""Hook implementations of the data-product catalogue."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from pathlib import Path
 
 from sciplane import Action, hookimpl
 
-from . import routes
+from . import hookspecs, routes
+from .catalogue import Catalogue
+from .defaults import dp_process, dp_register_types  # noqa: F401 (the built-in types and processors)
 from .models import MODELS
 from .settings import DataProductsSettings
 
@@ -15,6 +17,11 @@ ACTIONS = [
     Action("dataproducts.view", "See data products, reduced datums and targets (visibility rules OR-ed in)"),
     Action("dataproducts.delete", "Delete data products and reduced datums"),
 ]
+
+
+@hookimpl
+def add_hookspecs(pm):
+    pm.add_hookspecs(hookspecs)
 
 
 @hookimpl
@@ -38,6 +45,19 @@ def register_actions():
 
 
 @hookimpl
+def register_commands():
+    from .commands import COMMANDS
+    return COMMANDS
+
+
+@hookimpl
+def load_demo(ctx, echo):
+    from . import demo
+    demo.load(ctx, echo)
+
+
+@hookimpl
 def register_endpoint_groups(ctx):
     plugin = ctx.plugin(NAME)
-    return routes.groups(ctx.plugin_settings(NAME), plugin.version if plugin else "0", ctx.accounts)
+    catalogue = Catalogue.build(ctx, ctx.plugin_settings(NAME))
+    return routes.groups(catalogue, plugin.version if plugin else "0")

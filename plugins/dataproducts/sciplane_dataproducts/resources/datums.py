@@ -9,7 +9,7 @@ from ..models import Datum, Product, Target
 from ..services import datums, targets
 from ..wire import metadata
 from ..wire.listing import Filter, filter_conditions, integer, order_by, paginate
-from ..wire.metadata import choices, field
+from ..wire.metadata import field
 from ..wire.times import parse_time, to_us
 
 ORDERING = {"timestamp": (Datum.timestamp_us, Datum.id), "id": (Datum.id,)}
@@ -53,7 +53,7 @@ POST_FIELDS = {
     "id": field("integer", "ID", read_only=True),
     "target": field("field", "Target", required=True),
     "data_product": field("field", "Data product"),
-    "data_type": field("choice", "Data type", required=True, choices=choices(datums.DATA_TYPES)),
+    "data_type": field("choice", "Data type", required=True),
     "source_name": field("string", "Source name", max_length=100),
     "source_location": field("string", "Source location", max_length=200),
     "timestamp": field("datetime", "Timestamp"),
@@ -62,13 +62,14 @@ POST_FIELDS = {
 
 
 class Datums:
-    def __init__(self, settings, dialect):
-        self.settings = settings
+    def __init__(self, cat, dialect):
+        self.cat = cat
+        self.settings = cat.settings
         self.dialect = dialect
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         conditions = filter_conditions(req.params, FILTERS)
-        query = Datum.select().where(datums.visible(req.identity, self.settings), *conditions)
+        query = Datum.select().where(self.cat.visible_datums(req.identity), *conditions)
         resp.media = paginate(req, query.order_by(*order_by(req, ORDERING, default="timestamp")),
                               page_size=self.dialect.page_size, max_page_size=self.settings.max_page_size,
                               default_mode=self.dialect.default_pagination, render=datums.render)
@@ -76,29 +77,30 @@ class Datums:
     def on_options(self, req: falcon.Request, resp: falcon.Response) -> None:
         metadata.collection(resp, self, name="Reduced Datum List",
                             description="Reduced datums: list, create (one object or a list), delete.",
-                            post=POST_FIELDS, filters=FILTERS, ordering=ORDERING, dialect=self.dialect,
+                            post=metadata.with_choices(POST_FIELDS, "data_type", self.cat.types.keys),
+                            filters=FILTERS, ordering=ORDERING, dialect=self.dialect,
                             settings=self.settings)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         body = req.get_media()
         resp.status = falcon.HTTP_201
         if isinstance(body, list):
-            resp.media = datums.create_many(req.identity, body, self.settings)
+            resp.media = datums.create_many(self.cat, req.identity, body)
             return
-        datum = datums.create_one(req.identity, body, self.settings)
+        datum = datums.create_one(self.cat, req.identity, body)
         resp.media = {**datums.render([datum])[0], "message": "Data successfully uploaded."}
 
 
 class DatumItem:
-    def __init__(self, settings):
-        self.settings = settings
+    def __init__(self, cat):
+        self.cat = cat
 
     def on_options(self, req: falcon.Request, resp: falcon.Response, datum_id: int) -> None:
         metadata.item(resp, self, name="Reduced Datum Instance", description="One reduced datum: read, delete.")
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, datum_id: int) -> None:
-        resp.media = datums.render([datums.get_visible(req.identity, datum_id, self.settings)])[0]
+        resp.media = datums.render([datums.get_visible(self.cat, req.identity, datum_id)])[0]
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, datum_id: int) -> None:
-        datums.delete(req.identity, datum_id, self.settings)
+        datums.delete(self.cat, req.identity, datum_id)
         resp.status = falcon.HTTP_204

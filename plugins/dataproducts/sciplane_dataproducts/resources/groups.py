@@ -7,8 +7,7 @@ import peewee
 
 from sciplane import NotFound, PermissionDenied, ValidationFailed, write_transaction
 
-from ..models import GROUP, MEMBER, Group, Membership
-from ..services.targets import name_key
+from ..models import GROUP, MEMBER, Group, Membership, name_key
 from ..wire.listing import filter_conditions, paginate
 
 

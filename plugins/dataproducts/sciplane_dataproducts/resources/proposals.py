@@ -3,20 +3,14 @@ endpoint with its legacy GET-with-a-form-body call."""
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import parse_qsl
-
 import falcon
-import orjson
-
-from sciplane import PayloadTooLarge
 
 from ..models import Group
 from ..services import proposals
-from ..wire.listing import Filter, filter_conditions, last, paginate
+from ..wire.bodies import tolerant_parameters
+from ..wire.listing import Filter, filter_conditions, paginate
 
 FILTERS = {"soar_id": Filter(lambda v: Group.name == v), "semester": Filter(lambda v: Group.semester == v)}
-LEGACY_BODY_BYTES = 64 * 1024
 
 
 class Proposals:
@@ -49,33 +43,12 @@ class ProposalItem:
         resp.media = proposals.render([proposal])[0]
 
 
-def legacy_parameters(req: falcon.Request) -> dict[str, Any]:
-    """The documented client sends a GET whose body is form-encoded though it is labelled JSON: read the body on
-    every method, as JSON when it is a JSON object, as a form otherwise, whatever the declared type; body fields
-    win over the query string."""
-    raw = req.bounded_stream.read(LEGACY_BODY_BYTES + 1)
-    if len(raw) > LEGACY_BODY_BYTES:
-        raise PayloadTooLarge(f"The body exceeds {LEGACY_BODY_BYTES} bytes.", max_bytes=LEGACY_BODY_BYTES)
-    params = {name: last(value) for name, value in req.params.items()}
-    text = raw.decode("utf-8", errors="replace").strip()
-    if not text:
-        return params
-    if text.startswith("{"):
-        try:
-            parsed = orjson.loads(text)
-            if isinstance(parsed, dict):
-                return {**params, **parsed}
-        except orjson.JSONDecodeError:
-            pass
-    return {**params, **dict(parse_qsl(text, keep_blank_values=True))}
-
-
 class Collaborators:
     def __init__(self, accounts):
         self.accounts = accounts
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, proposal_id: int) -> None:
-        proposal = proposals.collaborators(self.accounts, req.identity, proposal_id, legacy_parameters(req))
+        proposal = proposals.collaborators(self.accounts, req.identity, proposal_id, tolerant_parameters(req))
         resp.media = proposals.render([proposal])[0]
 
     on_get = on_post  # the legacy form, kept because the documented client uses it

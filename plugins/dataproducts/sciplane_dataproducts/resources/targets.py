@@ -64,8 +64,9 @@ class Targets:
 
 
 class TargetItem:
-    def __init__(self, settings):
-        self.settings = settings
+    def __init__(self, cat):
+        self.cat = cat
+        self.settings = cat.settings
 
     def on_options(self, req: falcon.Request, resp: falcon.Response, target_id: int) -> None:
         metadata.item(resp, self, name="Target Instance", description="One target: read, update, delete.")
@@ -84,5 +85,6 @@ class TargetItem:
         self._update(req, resp, target_id, partial=False)
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, target_id: int) -> None:
-        targets.delete(req.identity, target_id, self.settings)
+        for key in targets.delete(req.identity, target_id, self.settings):
+            self.cat.store.delete(key)  # after the commit: a rolled-back delete keeps its files
         resp.status = falcon.HTTP_204

@@ -13,16 +13,14 @@ from collections.abc import Mapping
 from typing import Any
 
 import orjson
-import peewee
 
 from sciplane import APIError, Conflict, Identity, PermissionDenied, ValidationFailed, database, utcnow
 
 from .. import access
+from ..catalogue import Catalogue
 from ..models import CHANGE, DELETE, Datum, Product, Target
 from ..wire.times import DATETIME_FORMATS, from_us, parse_time, stamp, to_us
 
-# The built-in data types, in the order TOM's error message lists them (plugins will add their own).
-DATA_TYPES = ("photometry", "fits_file", "spectroscopy", "image_file")
 NOT_FOUND = "No ReducedDatum matches the given query."
 COLUMNS = ("target_id", "data_product_id", "data_type", "source_name", "source_location", "timestamp_us", "value",
            "value_hash", "created_by", "created")
@@ -33,7 +31,7 @@ def canonical_hash(value: Mapping[str, Any]) -> bytes:
     return hashlib.sha256(orjson.dumps(value, option=orjson.OPT_SORT_KEYS)).digest()
 
 
-def validate(identity: Identity, item: Any, settings) -> tuple[dict[str, Any] | None, dict[str, list]]:
+def validate(cat: Catalogue, identity: Identity, item: Any) -> tuple[dict[str, Any] | None, dict[str, list]]:
     """One datum body: (row values, {}) or (None, field errors) in DRF's words."""
     if not isinstance(item, Mapping):
         return None, {"non_field_errors": ["Invalid data. Expected a dictionary."]}
@@ -42,15 +40,15 @@ def validate(identity: Identity, item: Any, settings) -> tuple[dict[str, Any] | 
     for field in sorted(set(item) - {"target", "data_type", "data_product", "source_name", "source_location",
                                      "timestamp", "value"}):
         errors[field] = ["Unknown field."]
-    target = _target(identity, item, errors, settings)
+    target = _target(identity, item, errors, cat.settings)
     row["target_id"] = target.id if target else None
     data_type = item.get("data_type")
     if data_type in (None, ""):
         errors["data_type"] = ["This field is required."]
-    elif data_type not in DATA_TYPES:
-        errors["data_type"] = [f"Not a valid data_type. Valid data_types are {', '.join(DATA_TYPES)}."]
+    elif data_type not in cat.types:
+        errors["data_type"] = [cat.types.invalid_message("data_type")]
     row["data_type"] = data_type
-    row["data_product_id"] = _product(identity, item, target, errors, settings)
+    row["data_product_id"] = _product(cat, identity, item, target, errors)
     for field, limit in (("source_name", 100), ("source_location", 200)):
         text = item.get(field) or ""
         if not isinstance(text, str):
@@ -108,15 +106,14 @@ def _target(identity: Identity, item: Mapping, errors: dict, settings) -> Target
     return target
 
 
-def _product(identity: Identity, item: Mapping, target: Target | None, errors: dict, settings) -> int | None:
+def _product(cat: Catalogue, identity: Identity, item: Mapping, target: Target | None, errors: dict) -> int | None:
     raw = item.get("data_product")
     if raw in (None, ""):
         return None
     if isinstance(raw, bool) or not str(raw).isdigit():
         errors["data_product"] = [f"Incorrect type. Expected pk value, received {type(raw).__name__}."]
         return None
-    product = Product.select().where((Product.id == int(raw))
-                                     & access.visible_products(identity, settings)).first()
+    product = Product.select().where((Product.id == int(raw)) & cat.visible_products(identity)).first()
     if product is None:
         errors["data_product"] = _invalid_pk(raw)
     elif target is not None and product.target_id != target.id:
@@ -163,11 +160,11 @@ def _ids_by_key(chunk: list[dict[str, Any]]) -> dict[tuple, int]:
     return {(t, kind, ts, bytes(h)): ident for ident, t, kind, ts, h in query}
 
 
-def create_one(identity: Identity, item: Any, settings) -> Datum:
-    row, errors = validate(identity, item, settings)
+def create_one(cat: Catalogue, identity: Identity, item: Any) -> Datum:
+    row, errors = validate(cat, identity, item)
     if errors:
         raise ValidationFailed(errors=errors)
-    ident, duplicate = insert([row], settings.ingest_chunk_rows)[0]
+    ident, duplicate = insert([row], cat.settings.ingest_chunk_rows)[0]
     if duplicate:
         when = stamp(from_us(row["timestamp_us"]))
         raise Conflict(f"ReducedDatum already exists: {row['data_type']} data with this value found for target "
@@ -175,40 +172,37 @@ def create_one(identity: Identity, item: Any, settings) -> Datum:
     return Datum.get_by_id(ident)
 
 
-def create_many(identity: Identity, items: list, settings) -> dict[str, Any]:
-    if len(items) > settings.max_bulk_datums:
-        raise APIError(f"Too many datums: {len(items)} > {settings.max_bulk_datums}.", status=413,
-                       code="payload_too_large", max_items=settings.max_bulk_datums)
-    checked = [validate(identity, item, settings) for item in items]
+def create_many(cat: Catalogue, identity: Identity, items: list) -> dict[str, Any]:
+    limit = cat.settings.max_bulk_datums
+    if len(items) > limit:
+        raise APIError(f"Too many datums: {len(items)} > {limit}.", status=413, code="payload_too_large",
+                       max_items=limit)
+    checked = [validate(cat, identity, item) for item in items]
     if any(errors for _, errors in checked):
         raise ValidationFailed(errors=[errors for _, errors in checked])
-    results = insert([row for row, _ in checked], settings.ingest_chunk_rows)
+    results = insert([row for row, _ in checked], cat.settings.ingest_chunk_rows)
     created = sum(1 for _, duplicate in results if not duplicate)
     return {"message": "Data successfully uploaded.", "created": created, "duplicates": len(results) - created,
             "results": [{"id": ident, "duplicate": duplicate} for ident, duplicate in results]}
 
 
-def visible(identity: Identity, settings) -> peewee.Expression:
-    return access.visible_datums(identity, settings)
-
-
-def get_visible(identity: Identity, datum_id: int, settings) -> Datum:
-    datum = Datum.select().where((Datum.id == datum_id) & visible(identity, settings)).first()
+def get_visible(cat: Catalogue, identity: Identity, datum_id: int) -> Datum:
+    datum = Datum.select().where((Datum.id == datum_id) & cat.visible_datums(identity)).first()
     if datum is None:
         raise access.missing(identity, NOT_FOUND)
     return datum
 
 
-def delete(identity: Identity, datum_id: int, settings) -> None:
+def delete(cat: Catalogue, identity: Identity, datum_id: int) -> None:
     """Staff, the datum's creator, whoever may delete its product, or (no product) hold delete on its target."""
-    datum = get_visible(identity, datum_id, settings)
+    datum = get_visible(cat, identity, datum_id)
     allowed = identity.staff or (datum.created_by is not None and datum.created_by == identity.user_id)
     if not allowed and datum.data_product_id is not None:
         allowed = Product.select().where((Product.id == datum.data_product_id)
-                                         & access.deletable_products(identity, settings)).exists()
+                                         & cat.deletable_products(identity)).exists()
     if not allowed and datum.data_product_id is None:
         allowed = Target.select().where((Target.id == datum.target_id)
-                                        & access.targets_with(identity, DELETE, settings)).exists()
+                                        & access.targets_with(identity, DELETE, cat.settings)).exists()
     if not allowed:
         raise PermissionDenied()
     datum.delete_instance()

@@ -15,9 +15,8 @@ from sciplane.auth.accounts import EMAIL_RE
 from sciplane.auth.models import User
 
 from .. import access
-from ..models import COLLABORATOR, PI, PROPOSAL, Group, Membership
+from ..models import COLLABORATOR, PI, PROPOSAL, Group, Membership, name_key
 from ..wire.times import stamp
-from .targets import name_key
 
 _USERNAME_DROP = re.compile(r"[^A-Za-z0-9@.+_-]")
 ACTIONS = ("add", "remove")

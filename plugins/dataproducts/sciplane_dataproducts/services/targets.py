@@ -24,13 +24,14 @@ from ..models import (
     Datum,
     Grant,
     Group,
-    Membership,
     Product,
     Target,
     TargetExtra,
     TargetName,
+    name_key,
 )
 from ..wire.times import stamp
+from .memberships import member_groups
 
 SIDEREAL, NON_SIDEREAL = "SIDEREAL", "NON_SIDEREAL"
 POSITION = ("ra", "dec", "epoch", "parallax", "pm_ra", "pm_dec", "galactic_lng", "galactic_lat", "distance",
@@ -45,10 +46,6 @@ SCHEME_REQUIRED = {"MPC_COMET": ("perihdist", "epoch_of_perihelion"),
                    "JPL_MAJOR_PLANET": ("mean_daily_motion", "mean_anomaly", "semimajor_axis")}
 NAME_MAX = 100
 NOT_FOUND = "No Target matches the given query."
-
-
-def name_key(name: str) -> str:
-    return name.strip().casefold()
 
 
 def _number(value: Any) -> float | None:
@@ -179,21 +176,10 @@ def _check_names(body: Body, target: Target | None) -> None:
 
 def _groups(identity: Identity, items: list[dict], body: Body) -> list[Group]:
     """The groups a body names (by id or name); each must exist and hold the caller, unless staff."""
-    found = []
-    for item in items:
-        query = Group.select()
-        if "id" in item:
-            query = query.where(Group.id == item["id"]) if str(item["id"]).isdigit() else query.where(peewee.SQL("0"))
-        else:
-            query = query.where(Group.name_key == name_key(str(item.get("name", ""))))
-        group = query.first()
-        member = group is not None and (identity.staff or Membership.select().where(
-            (Membership.group == group) & (Membership.user_id == identity.user_id)).exists())
-        if not member:
-            body.errors.setdefault("groups", []).append(
-                f"Group {item.get('name', item.get('id'))!r} does not exist or you are not one of its members.")
-        else:
-            found.append(group)
+    found, refused = member_groups(identity, items)
+    for label in refused:
+        body.errors.setdefault("groups", []).append(
+            f"Group {label!r} does not exist or you are not one of its members.")
     return found
 
 
@@ -297,18 +283,20 @@ def update(identity: Identity, target_id: int, data: Any, settings, *, partial: 
     return target
 
 
-def delete(identity: Identity, target_id: int, settings) -> None:
+def delete(identity: Identity, target_id: int, settings) -> list[str]:
     """Delete a target with its products (raw files are detached instead: they can never be deleted),
-    datums and grants."""
+    datums and grants; returns the blob keys of the deleted products, for the caller to remove."""
     with write_transaction():
         target = get_for(identity, target_id, DELETE, settings)
         Product.update(target=None).where((Product.target == target) & (Product.reduction_level == 0)).execute()
         products = Product.select(Product.id).where(Product.target == target)
+        keys = [key for (key,) in Product.select(Product.blob_key).where(Product.target == target).tuples()]
         Grant.delete().where((Grant.object_type == "product") & Grant.object_id.in_(products)).execute()
         Datum.delete().where(Datum.target == target).execute()
         Product.delete().where(Product.target == target).execute()
         Grant.delete().where((Grant.object_type == TARGET) & (Grant.object_id == target.id)).execute()
         target.delete_instance()
+    return keys
 
 
 def render(targets: list[Target]) -> list[dict[str, Any]]:

@@ -23,6 +23,11 @@ def choices(values: tuple[str, ...]) -> list[dict[str, str]]:
     return [{"value": value, "display_name": value.replace("_", " ").capitalize()} for value in values]
 
 
+def with_choices(fields: Mapping[str, dict], name: str, values: tuple[str, ...]) -> dict[str, dict]:
+    """POST fields with one field's choices filled in from the registry known at start-up."""
+    return {key: ({**spec, "choices": choices(values)} if key == name else spec) for key, spec in fields.items()}
+
+
 def allow(resource: object) -> str:
     methods = [m for m in METHODS if callable(getattr(resource, f"on_{m.lower()}", None))]
     return ", ".join([*methods, *(["HEAD"] if "GET" in methods else []), "OPTIONS"])
@@ -30,10 +35,10 @@ def allow(resource: object) -> str:
 
 def collection(resp: falcon.Response, resource: object, *, name: str, description: str,
                post: Mapping[str, dict], filters: Mapping[str, Filter], ordering: Mapping[str, Any], dialect,
-               settings) -> None:
+               settings, parses: list[str] = PARSES) -> None:
     resp.set_header("Allow", allow(resource))
     resp.media = {
-        "name": name, "description": description, "renders": RENDERS, "parses": PARSES,
+        "name": name, "description": description, "renders": RENDERS, "parses": parses,
         "actions": {"POST": dict(post)},
         "filters": {key: {"type": f.kind, "lookup": f.lookup, "label": f.label or key.replace("_", " ").capitalize(),
                           **({"alias_of": f.alias_of} if f.alias_of else {})} for key, f in filters.items()},

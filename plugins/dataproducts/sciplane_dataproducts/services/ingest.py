@@ -1,0 +1,112 @@
+"""Storing a processor's datums: chunked, de-duplicated by the unique key, counted (§10).
+
+A processor's datums may be a generator of any length; they are taken ``chunk_rows`` at a time, so memory
+stays bounded.  Each datum becomes a row keyed by (target, data type, timestamp in µs, SHA-256 of the
+value's canonical JSON); a row whose key exists, in the table or earlier in the same upload, is skipped.
+PostgreSQL: each chunk goes by COPY into a per-connection staging table and then by one ``INSERT …
+SELECT … ON CONFLICT DO NOTHING``; SQLite: one prepared ``INSERT … ON CONFLICT DO NOTHING`` per chunk.
+Uploads only need the counts, so unlike the bulk datum POST no ids are looked up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import itertools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import orjson
+
+from sciplane import database, is_postgres, utcnow
+
+from ..api import Datum
+
+COLUMNS = ("target_id", "data_product_id", "data_type", "source_name", "source_location", "timestamp_us", "value",
+           "value_hash", "created_by", "created")
+NAMES = ", ".join(COLUMNS)
+STAGE = "dp_datum_stage"
+CONFLICT = "ON CONFLICT (target_id, data_type, timestamp_us, value_hash) DO NOTHING"
+_EPOCH = dt.datetime(1970, 1, 1)
+_EPOCH_UTC = _EPOCH.replace(tzinfo=dt.UTC)
+_US = dt.timedelta(microseconds=1)
+_COPY_TEXT = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+@dataclass(frozen=True)
+class Owner:
+    """What every datum of one upload shares."""
+
+    target_id: int
+    product_id: int | None
+    data_type: str
+    created_by: int | None
+
+
+def timestamp_us(value: dt.datetime) -> int:
+    """UTC microseconds since the epoch; naive datetimes are taken as UTC."""
+    return (value - (_EPOCH if value.tzinfo is None else _EPOCH_UTC)) // _US
+
+
+def canonical(value: dict) -> bytes:
+    """The value's canonical JSON: keys sorted at every level, compact, shortest round-trip numbers."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
+def ingest(datums: Iterable[Datum], owner: Owner, chunk_rows: int) -> tuple[int, int]:
+    """Store ``datums``; returns (created, skipped)."""
+    postgres = is_postgres(database)
+    store = _copy_chunk if postgres else _insert_chunk
+    chunk_rows = chunk_rows if postgres else min(chunk_rows, 32766 // len(COLUMNS))
+    iterator = iter(datums)
+    stamp = utcnow()
+    created = total = 0
+    while chunk := list(itertools.islice(iterator, chunk_rows)):
+        created += store(chunk, owner, stamp)
+        total += len(chunk)
+    return created, total - created
+
+
+def _values(chunk: list[Datum]) -> Iterator[tuple[str, str, int, bytes, bytes]]:
+    """(source name, source location, timestamp µs, canonical JSON, its SHA-256) per datum."""
+    for datum in chunk:
+        if not isinstance(datum, Datum) or not isinstance(datum.value, dict):
+            raise TypeError(f"a processor yielded {datum!r}, not a Datum with a dict value")
+        text = canonical(datum.value)
+        yield (datum.source_name or "", datum.source_location or "", timestamp_us(datum.timestamp), text,
+               hashlib.sha256(text).digest())
+
+
+def _insert_chunk(chunk: list[Datum], owner: Owner, stamp: dt.datetime) -> int:
+    marks = ", ".join([database.param] * len(COLUMNS))
+    cursor = database.cursor()
+    cursor.executemany(f"INSERT INTO dp_datum ({NAMES}) VALUES ({marks}) {CONFLICT}", [
+        (owner.target_id, owner.product_id, owner.data_type, name, location, ts, text.decode(), digest,
+         owner.created_by, stamp) for name, location, ts, text, digest in _values(chunk)])
+    return cursor.rowcount
+
+
+def _copy_chunk(chunk: list[Datum], owner: Owner, stamp: dt.datetime) -> int:
+    cursor = database.cursor()
+    # A temporary table lives as long as the pooled connection; it is emptied after every chunk.
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} AS SELECT {NAMES} FROM dp_datum WITH NO DATA")
+    shared = (f"{owner.target_id}\t{_copy_null(owner.product_id)}\t{_copy_text(owner.data_type)}\t",
+              f"\t{_copy_null(owner.created_by)}\t{stamp.isoformat()}\n")
+    lines = "".join(
+        f"{shared[0]}{_copy_text(name)}\t{_copy_text(location)}\t{ts}\t"
+        f"{text.decode().replace(chr(92), chr(92) * 2)}\t\\\\x{digest.hex()}{shared[1]}"
+        for name, location, ts, text, digest in _values(chunk))
+    cursor.copy_expert(f"COPY {STAGE} ({NAMES}) FROM STDIN", io.StringIO(lines))
+    cursor.execute(f"INSERT INTO dp_datum ({NAMES}) SELECT {NAMES} FROM {STAGE} {CONFLICT}")
+    created = cursor.rowcount
+    cursor.execute(f"TRUNCATE {STAGE}")
+    return created
+
+
+def _copy_text(value: str) -> str:
+    return value.translate(_COPY_TEXT)
+
+
+def _copy_null(value: int | None) -> str:
+    return "\\N" if value is None else str(value)

@@ -1,0 +1,67 @@
+"""Sending a product's file (§8.5): streamed from the blob store in chunks, one byte range when asked for and
+the store can seek, the SHA-256 as a strong ETag.  The same responder serves all three download paths."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+import falcon
+
+from sciplane import APIError, NotFound
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def send(req: falcon.Request, resp: falcon.Response, product, store) -> None:
+    size = product.size
+    resp.content_type = product.mimetype
+    resp.set_header("Content-Disposition", _disposition(product.file_name))
+    resp.set_header("ETag", f'"{product.sha256}"')
+    resp.set_header("Cache-Control", "private, no-cache")
+    resp.set_header("Accept-Ranges", "bytes" if store.supports_ranges else "none")
+    start, end = 0, size
+    wanted = req.get_header("Range")
+    if wanted and store.supports_ranges and _if_range_holds(req, product):
+        start, end = _byte_range(wanted, size)
+        if (start, end) != (0, size):
+            resp.status = falcon.HTTP_206
+            resp.set_header("Content-Range", f"bytes {start}-{end - 1}/{size}")
+    resp.content_length = end - start
+    if req.method == "HEAD":
+        return
+    try:
+        resp.stream = store.open(product.blob_key, start, end)
+    except FileNotFoundError:
+        raise NotFound(detail="The file of this data product is missing from the store.") from None
+
+
+def _if_range_holds(req: falcon.Request, product) -> bool:
+    condition = req.get_header("If-Range")
+    return condition is None or condition.strip() == f'"{product.sha256}"'
+
+
+def _byte_range(header: str, size: int) -> tuple[int, int]:
+    """One ``bytes=a-b``, ``bytes=a-`` or ``bytes=-n``; several ranges are answered with the whole file."""
+    match = _RANGE.match(header.strip())
+    if match is None:
+        return 0, size
+    first, last = match.groups()
+    if first == "" and last == "":
+        return 0, size
+    if first == "":
+        start, end = max(size - int(last), 0), size
+    else:
+        start = int(first)
+        end = min(int(last) + 1, size) if last else size
+    if start >= size or start >= end:
+        raise APIError(f"Range not satisfiable: the file has {size} bytes.", status=416,
+                       code="range_not_satisfiable", headers={"Content-Range": f"bytes */{size}"})
+    return start, end
+
+
+def _disposition(file_name: str) -> str:
+    ascii_name = file_name.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
+    if ascii_name == file_name:
+        return f'attachment; filename="{file_name}"'
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(file_name)}"
