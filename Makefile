@@ -18,12 +18,14 @@ $(STAMP): $(SOURCES)
 install: $(STAMP)
 
 ## Serve the whole system on http://127.0.0.1:8000 (SQLite in var/, demo data on first run).
-## The demo's histogram store is readable without credentials (DEMO_GRANTS; writes still need a token).
+## The demo's histogram store and open targets' data products are readable without credentials
+## (DEMO_GRANTS, anonymous_read); writes still need a token (`sciplane tokens create observer`).
 DEMO_GRANTS ?= ["dqm.read"]
 serve: $(STAMP)
 	$(BIN)/sciplane migrate
 	$(BIN)/sciplane demo --if-empty
-	SCIPLANE__AUTH__GRANTS__ANONYMOUS='$(DEMO_GRANTS)' $(BIN)/sciplane serve
+	SCIPLANE__AUTH__GRANTS__ANONYMOUS='$(DEMO_GRANTS)' SCIPLANE__PLUGINS__DATAPRODUCTS__ANONYMOUS_READ=true \
+		$(BIN)/sciplane serve
 
 ## Run the test suite (SQLite; set SCIPLANE_TEST_DATABASE_URL for PostgreSQL).
 test: $(STAMP)

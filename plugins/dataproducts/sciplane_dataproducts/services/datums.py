@@ -20,6 +20,7 @@ from .. import access
 from ..catalogue import Catalogue
 from ..models import CHANGE, DELETE, Datum, Product, Target
 from ..wire.times import DATETIME_FORMATS, from_us, parse_time, stamp, to_us
+from .ingest import canonical
 
 NOT_FOUND = "No ReducedDatum matches the given query."
 COLUMNS = ("target_id", "data_product_id", "data_type", "source_name", "source_location", "timestamp_us", "value",
@@ -28,7 +29,7 @@ COLUMNS = ("target_id", "data_product_id", "data_type", "source_name", "source_l
 
 def canonical_hash(value: Mapping[str, Any]) -> bytes:
     """SHA-256 of the value's canonical JSON: keys sorted at every level, compact, shortest numbers."""
-    return hashlib.sha256(orjson.dumps(value, option=orjson.OPT_SORT_KEYS)).digest()
+    return hashlib.sha256(canonical(value)).digest()
 
 
 def validate(cat: Catalogue, identity: Identity, item: Any) -> tuple[dict[str, Any] | None, dict[str, list]]:
