@@ -55,6 +55,23 @@ class BlobStore(Protocol):
         """A filesystem path for the blob, or None for remote stores."""
 
 
+class BorrowedStream:
+    """A stream lent to a library that closes whatever it is given (uproot, astropy): reads and seeks go
+    through, ``close`` stays with the owner."""
+
+    def __init__(self, stream: IO[bytes]):
+        self._stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        return self._stream.read(size)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._stream.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._stream.tell()
+
+
 def check_key(key: str) -> str:
     if not _KEY_RE.match(key or "") or any(part in (".", "..") for part in key.split("/")):
         raise ValueError(f"invalid blob key {key!r}")

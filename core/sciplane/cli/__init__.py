@@ -6,6 +6,6 @@ configuration the server uses, so enabling a plugin by configuration is all
 it takes for its commands to appear.
 """
 
-from .main import cli, main, pass_app
+from .main import cli, main, pass_app, run_in_database
 
-__all__ = ["cli", "main", "pass_app"]
+__all__ = ["cli", "main", "pass_app", "run_in_database"]

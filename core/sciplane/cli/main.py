@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import functools
+import json
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import click
 
-from ..errors import StartupError
+from ..errors import APIError, StartupError
 
 
 class AppLoader:
@@ -41,6 +44,18 @@ def pass_app(func):
         return func(ctx, *args, **kwargs)
 
     return wrapper
+
+
+def run_in_database(ctx, func: Callable[[], Any], *, catch: type[APIError] = APIError,
+                    describe: Callable[[Any], str] | None = None) -> Any:
+    """Call ``func`` in a database connection, as a plugin's commands do with its services: an error of
+    ``catch`` becomes a CLI error showing ``describe(error)`` (by default the API's JSON body)."""
+    try:
+        with ctx.database.connection_context():
+            return func()
+    except catch as exc:
+        text = describe(exc) if describe else json.dumps(exc.to_dict(), default=str)
+        raise click.ClickException(text) from None
 
 
 class SciplaneGroup(click.Group):

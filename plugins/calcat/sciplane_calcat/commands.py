@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from sciplane import Identity
-from sciplane.cli import pass_app
+from sciplane.cli import pass_app, run_in_database
 
 from .errors import CalcatError
 from .models import (
@@ -29,12 +29,7 @@ OPERATOR = Identity(username="cli", name="command line", provider="cli", is_supe
 
 
 def _run(ctx, func):
-    """Call ``func`` in a database connection; the API's errors become CLI errors."""
-    try:
-        with ctx.database.connection_context():
-            return func()
-    except CalcatError as exc:
-        raise click.ClickException(json.dumps(exc.info)) from None
+    return run_in_database(ctx, func, catch=CalcatError, describe=lambda exc: json.dumps(exc.info))
 
 
 @click.group("calcat")

@@ -7,8 +7,8 @@ import datetime as dt
 
 import click
 
-from sciplane import APIError, Identity
-from sciplane.cli import pass_app
+from sciplane import Identity
+from sciplane.cli import pass_app, run_in_database
 
 from .points import MAX
 from .services import check as checks
@@ -25,13 +25,8 @@ def _services(ctx):
 
 
 def _run(ctx, func):
-    """Call ``func`` in a database connection; API errors become CLI errors."""
-    try:
-        with ctx.database.connection_context():
-            return func()
-    except APIError as exc:
-        raise click.ClickException(f"{exc.description} ({exc.code})"
-                                   + (f" {exc.errors}" if exc.errors else "")) from None
+    return run_in_database(ctx, func, describe=lambda exc: f"{exc.description} ({exc.code})"
+                           + (f" {exc.errors}" if exc.errors else ""))
 
 
 @click.group("conditions")

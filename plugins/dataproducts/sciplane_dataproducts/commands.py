@@ -7,15 +7,14 @@ they are made as (without it, the operator acts as staff and owns nothing).
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
 
 import click
 
-from sciplane import APIError, Identity
-from sciplane.cli import pass_app
+from sciplane import Identity
+from sciplane.cli import pass_app, run_in_database
 
 from .catalogue import Catalogue
 from .models import Product
@@ -39,12 +38,7 @@ def _identity(ctx, username: str | None) -> Identity:
 
 
 def _run(ctx, func):
-    """Call ``func`` in a database connection; the API's errors become CLI errors (the same JSON)."""
-    try:
-        with ctx.database.connection_context():
-            return func()
-    except APIError as exc:
-        raise click.ClickException(json.dumps(exc.to_dict(), default=str)) from None
+    return run_in_database(ctx, func)
 
 
 @click.group("dp")

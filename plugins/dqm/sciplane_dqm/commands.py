@@ -13,8 +13,7 @@ from urllib.parse import parse_qs
 import click
 import numpy as np
 
-from sciplane import APIError
-from sciplane.cli import pass_app
+from sciplane.cli import pass_app, run_in_database
 
 from .models import DqmFile, ParseJob
 from .query import parse
@@ -25,12 +24,7 @@ NAME = "dqm"
 
 
 def _run(ctx, func):
-    """Call ``func`` in a database connection; the API's errors become CLI errors."""
-    try:
-        with ctx.database.connection_context():
-            return func()
-    except APIError as exc:
-        raise click.ClickException(json.dumps(exc.to_dict(), default=str)) from None
+    return run_in_database(ctx, func)
 
 
 def _settings(ctx):

@@ -14,6 +14,7 @@ from typing import Any
 
 from astropy.io import fits
 
+from ..wire.times import parse_time
 from .header import ParsedHeader
 
 GOODMAN = "goodman"
@@ -235,15 +236,10 @@ def _date(value: Any) -> dt.date | None:
 
 def _date_time(value: Any) -> dt.datetime | None:
     """DATE-OBS as a naive UTC datetime: without an offset it is UTC (FITS), with one it is converted."""
-    if not isinstance(value, str):
-        return None
     try:
-        moment = dt.datetime.fromisoformat(value.strip())
+        return parse_time(value)
     except ValueError:
         return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
-    return moment
 
 
 def _given(value: Any) -> bool:

@@ -14,8 +14,10 @@ from typing import Any, BinaryIO
 import numpy as np
 from astropy.io import fits
 
+from sciplane.storage import BorrowedStream
 from sciplane_dataproducts.api import Datum, ProcessingError
 
+from ..wire.times import parse_time
 from .tables import (
     EMPTY_TABLE,
     FITS_SIGNATURE,
@@ -58,7 +60,7 @@ def _read_fits(stream: BinaryIO, source_name: str, uploaded_at: dt.datetime) -> 
     """The flux of the primary HDU, or else of the first HDU holding an array, on the linear wavelength
     solution of that HDU's header.  The observation time may also come from the primary header."""
     try:
-        with fits.open(_Unclosable(stream), memmap=False) as hdus:
+        with fits.open(BorrowedStream(stream), memmap=False) as hdus:
             # is_image and size come from the header: no data is read before an HDU is chosen.
             hdu = next((hdu for hdu in hdus if hdu.is_image and hdu.size), None)
             if hdu is None:
@@ -75,22 +77,6 @@ def _read_fits(stream: BinaryIO, source_name: str, uploaded_at: dt.datetime) -> 
     except (OSError, ValueError, fits.VerifyError) as error:
         raise ProcessingError(UNREADABLE_FITS) from error
     return Datum(timestamp, value, source_name)
-
-
-class _Unclosable:
-    """A stream's reads and seeks without its close(): astropy closes the file object it is given."""
-
-    def __init__(self, stream: BinaryIO):
-        self._stream = stream
-
-    def read(self, size: int = -1) -> bytes:
-        return self._stream.read(size)
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return self._stream.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self._stream.tell()
 
 
 def _flux_vector(hdu: Any) -> np.ndarray:
@@ -156,13 +142,10 @@ def _observation_time(headers: tuple[fits.Header, ...]) -> dt.datetime | None:
 
 def _iso_time(value: Any) -> dt.datetime | None:
     """An ISO 8601 time as aware UTC (naive means UTC), or None if ``value`` is not one."""
-    if not isinstance(value, str):
-        return None
     try:
-        moment = dt.datetime.fromisoformat(value.strip())
+        return parse_time(value).replace(tzinfo=dt.UTC)
     except ValueError:
         return None
-    return _as_utc(moment)
 
 
 def _as_utc(moment: dt.datetime) -> dt.datetime:
