@@ -5,7 +5,7 @@ import types
 import falcon.testing
 import pytest
 
-from sciplane import EndpointGroup, ParserSpec, Route, StartupError, hookimpl, hookspec
+from sciplane import Action, EndpointGroup, ParserSpec, Route, StartupError, hookimpl, hookspec
 
 
 class Plain:
@@ -231,3 +231,26 @@ def test_middleware_and_error_handlers_from_plugins(make_app):
     resp = client.simulate_get("/mw/x")
     assert resp.status_code == 409 and resp.json["code"] == "domain_gone" and resp.json["description"] == "gone"
     assert resp.headers["x-stamp"] == "yes"
+
+
+def test_declared_hooks_hand_over_their_values(make_app, tmp_path):
+    import sys
+    import types
+
+    from sciplane.declare import commands_in, demo_in, provides
+
+    loaded = []
+    demo = types.ModuleType("declared_demo")
+    demo.load = lambda ctx, echo: loaded.append(echo)
+    demo.COMMANDS = ["a command"]
+    sys.modules["declared_demo"] = demo
+    plugin = types.SimpleNamespace(register_actions=provides([Action("declared.read", "Read")]),
+                                   register_commands=commands_in("declared_demo"), load_demo=demo_in("declared_demo"))
+    try:
+        app = make_app(extra_plugins=[("declared", plugin)])
+        assert "declared.read" in app.sciplane.actions
+        assert app.sciplane.pm.hook.register_commands() == [["a command"]]
+        app.sciplane.pm.hook.load_demo(ctx=app.sciplane, echo=print)
+        assert loaded == [print]
+    finally:
+        del sys.modules["declared_demo"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sciplane import Action, EndpointGroup, hookimpl
+from sciplane.declare import commands_in, demo_in, provides
 
 from . import errors, routes
 from .middleware import RejectNul
@@ -19,24 +20,13 @@ ACTIONS = [
 ]
 
 
-@hookimpl
-def config_schema():
-    return CalcatSettings
-
-
-@hookimpl
-def register_models():
-    return MODELS
-
-
-@hookimpl
-def register_migrations():
-    return Path(__file__).parent / "migrations"
-
-
-@hookimpl
-def register_actions():
-    return ACTIONS
+# Hooks that hand over what this plugin declares (pluggy names a hook by its attribute).
+config_schema = provides(CalcatSettings)
+register_models = provides(MODELS)
+register_migrations = provides(Path(__file__).parent / "migrations")
+register_actions = provides(ACTIONS)
+register_commands = commands_in(f"{__package__}.commands")
+load_demo = demo_in(f"{__package__}.demo")
 
 
 @hookimpl
@@ -70,13 +60,3 @@ def permission_allowed(identity, action, ctx):
     return not settings.write_roles or bool(set(settings.write_roles) & set(identity.roles))
 
 
-@hookimpl
-def load_demo(ctx, echo):
-    from . import demo
-    demo.load(ctx, echo)
-
-
-@hookimpl
-def register_commands():
-    from .commands import COMMANDS
-    return COMMANDS

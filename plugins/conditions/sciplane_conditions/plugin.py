@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sciplane import Action, EndpointGroup, StartupError, hookimpl
 from sciplane.db import ReplicaSet, connect
+from sciplane.declare import commands_in, demo_in, provides
 
 from . import errors, routes
 from .models import MODELS
@@ -28,24 +29,13 @@ ACTIONS = [
 ]
 
 
-@hookimpl
-def config_schema():
-    return ConditionsSettings
-
-
-@hookimpl
-def register_models():
-    return MODELS
-
-
-@hookimpl
-def register_migrations():
-    return Path(__file__).parent / "migrations"
-
-
-@hookimpl
-def register_actions():
-    return ACTIONS
+# Hooks that hand over what this plugin declares (pluggy names a hook by its attribute).
+config_schema = provides(ConditionsSettings)
+register_models = provides(MODELS)
+register_migrations = provides(Path(__file__).parent / "migrations")
+register_actions = provides(ACTIONS)
+register_commands = commands_in(f"{__package__}.commands")
+load_demo = demo_in(f"{__package__}.demo")
 
 
 @hookimpl
@@ -81,18 +71,6 @@ def permission_allowed(identity, action, ctx):
         if not settings.write_auth or identity.authenticated:
             return True
     return None
-
-
-@hookimpl
-def register_commands():
-    from .commands import COMMANDS
-    return COMMANDS
-
-
-@hookimpl
-def load_demo(ctx, echo):
-    from . import demo
-    demo.load(ctx, echo)
 
 
 @hookimpl

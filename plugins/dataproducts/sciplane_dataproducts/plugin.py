@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sciplane import Action, hookimpl
+from sciplane.declare import commands_in, demo_in, provides
 
 from . import hookspecs, routes
 from .catalogue import Catalogue
@@ -19,41 +20,18 @@ ACTIONS = [
 ]
 
 
+# Hooks that hand over what this plugin declares (pluggy names a hook by its attribute).
+config_schema = provides(DataProductsSettings)
+register_models = provides(MODELS)
+register_migrations = provides(Path(__file__).parent / "migrations")
+register_actions = provides(ACTIONS)
+register_commands = commands_in(f"{__package__}.commands")
+load_demo = demo_in(f"{__package__}.demo")
+
+
 @hookimpl
 def add_hookspecs(pm):
     pm.add_hookspecs(hookspecs)
-
-
-@hookimpl
-def config_schema():
-    return DataProductsSettings
-
-
-@hookimpl
-def register_models():
-    return MODELS
-
-
-@hookimpl
-def register_migrations():
-    return Path(__file__).parent / "migrations"
-
-
-@hookimpl
-def register_actions():
-    return ACTIONS
-
-
-@hookimpl
-def register_commands():
-    from .commands import COMMANDS
-    return COMMANDS
-
-
-@hookimpl
-def load_demo(ctx, echo):
-    from . import demo
-    demo.load(ctx, echo)
 
 
 @hookimpl

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from sciplane import Action, EndpointGroup, JobSpec, StartupError, hookimpl, is_sqlite
+from sciplane.declare import commands_in, demo_in, provides
 
 from . import routes
 from .models import MODELS
@@ -25,24 +26,13 @@ ACTIONS = [
 ]
 
 
-@hookimpl
-def config_schema():
-    return DqmSettings
-
-
-@hookimpl
-def register_models():
-    return MODELS
-
-
-@hookimpl
-def register_migrations():
-    return Path(__file__).parent / "migrations"
-
-
-@hookimpl
-def register_actions():
-    return ACTIONS
+# Hooks that hand over what this plugin declares (pluggy names a hook by its attribute).
+config_schema = provides(DqmSettings)
+register_models = provides(MODELS)
+register_migrations = provides(Path(__file__).parent / "migrations")
+register_actions = provides(ACTIONS)
+register_commands = commands_in(f"{__package__}.commands")
+load_demo = demo_in(f"{__package__}.demo")
 
 
 @hookimpl
@@ -89,13 +79,3 @@ def worker_started(ctx):
     start(ctx)
 
 
-@hookimpl
-def register_commands():
-    from .commands import COMMANDS
-    return COMMANDS
-
-
-@hookimpl
-def load_demo(ctx, echo):
-    from . import demo
-    demo.load(ctx, echo)
