@@ -92,10 +92,15 @@ class Authorizer:
                 raise AuthenticationRequired("missing", action=action)
             raise PermissionDenied(action=action)
 
+    def visibility_rules(self, identity: Identity, model, action: str) -> list:
+        """Every plugin's visibility expression for ``model`` and ``action``, one per plugin that has one
+        (a list query may run them as separate branches, each on its own index)."""
+        return [e for e in self._hook.visibility_filter(identity=identity, model=model, action=action,
+                                                        ctx=self._ctx) if e is not None]
+
     def visible(self, identity: Identity, model, action: str, base=None):
         """OR of ``base`` and every plugin's visibility expression; None when there is none."""
-        expressions: Iterable = [e for e in self._hook.visibility_filter(
-            identity=identity, model=model, action=action, ctx=self._ctx) if e is not None]
+        expressions: Iterable = self.visibility_rules(identity, model, action)
         if base is not None:
             expressions = [base, *expressions]
         return functools.reduce(operator.or_, expressions) if expressions else None

@@ -93,19 +93,27 @@ def _through_target(identity: Identity, settings) -> list[peewee.Expression]:
         Target.select(Target.id).where(targets_with(identity, VIEW, settings)))]
 
 
-def visible_products(identity: Identity, settings) -> peewee.Expression:
-    """Products the caller may see (P1–P7)."""
+def product_rules(identity: Identity, settings) -> list[peewee.Expression] | None:
+    """The view rules (P2-P7) that can admit products for the caller, one expression each; None for staff,
+    who see everything (P1).  A product is visible when any rule admits it: item checks OR the rules, lists
+    may run each as its own branch of a UNION so that each uses its own index."""
     if identity.staff:
-        return EVERYTHING
+        return None
     if not _identified(identity):
         if not settings.anonymous_read:
-            return NOTHING
-        return _any([*_public_calibration(identity, settings), *_through_target(identity, settings)])
+            return []
+        return [*_public_calibration(identity, settings), *_through_target(identity, settings)]
     rules = [Product.created_by == identity.user_id, *_bound_proposal(identity),
              *_public_calibration(identity, settings), *_through_target(identity, settings)]
     if not settings.target_permissions_only:
         rules.append(Product.id.in_(_granted(identity, PRODUCT, VIEW)))
-    return _any(rules)
+    return rules
+
+
+def visible_products(identity: Identity, settings) -> peewee.Expression:
+    """Products the caller may see (P1-P7)."""
+    rules = product_rules(identity, settings)
+    return EVERYTHING if rules is None else _any(rules)
 
 
 def _bound_proposal(identity: Identity, roles: Iterable[str] | None = None) -> list[peewee.Expression]:

@@ -38,6 +38,13 @@ class Catalogue:
         return self.authorizer.visible(identity, Product, VIEW_ACTION,
                                        base=access.visible_products(identity, self.settings))
 
+    def product_rules(self, identity: Identity) -> list[peewee.Expression] | None:
+        """The built-in view rules and every other plugin's, one expression each; None: everything (staff)."""
+        rules = access.product_rules(identity, self.settings)
+        if rules is None:
+            return None
+        return [*rules, *self.authorizer.visibility_rules(identity, Product, VIEW_ACTION)]
+
     def visible_datums(self, identity: Identity) -> peewee.Expression:
         return self.authorizer.visible(identity, Datum, VIEW_ACTION,
                                        base=access.visible_datums(identity, self.settings))

@@ -247,3 +247,22 @@ def test_47_tolerant_headers(send):
     resp = send(goodman_fits("Red", noncompliant=True, with_end=False), "odd.fits")
     assert resp.status_code == 201, resp.json
     assert (resp.json["camera"], resp.json["gain"], resp.json["saturation_value"]) == ("Red", "1.48", 69257)
+
+
+def test_files_admitted_by_several_rules_are_listed_once(send, gsp):
+    """pi's own uploads to pi's proposal are admitted as pi's and as the proposal's; a master calibration of
+    the proposal also as a public calibration: each is counted and listed once, pages in order."""
+    for seed in range(4):
+        assert send(raw(seed), f"own{seed}.fits", user="pi").status_code == 201
+        assert send(raw(10 + seed), f"staff{seed}.fits").status_code == 201
+    assert send(goodman_fits("Red", level="combined", extra_cards={"PROPID": PROPOSAL}), "flat.fits",
+                user="pi").status_code == 201
+    names = []
+    for page in (1, 2, 3):
+        body = gsp("GET", "files/", user="pi", query=f"page={page}&page_size=4").json
+        assert body["count"] == 9
+        names += [r["file_name"] for r in body["results"]]
+    assert names == ["flat.fits", "staff3.fits", "own3.fits", "staff2.fits", "own2.fits", "staff1.fits", "own1.fits",
+                     "staff0.fits", "own0.fits"]
+    offsets = gsp("GET", "files/", user="pi", query="limit=3&offset=6&ordering=file_name").json
+    assert [r["file_name"] for r in offsets["results"]] == ["staff1.fits", "staff2.fits", "staff3.fits"]

@@ -280,3 +280,22 @@ def test_30_unexpected_processor_error(post, target, store):
                                    "objects.")
     assert resp.json["error_id"] and "secret" not in resp.text
     assert counts(store) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("dp_settings", [{"ingest_chunk_rows": 2}])
+def test_duplicates_within_a_file_and_across_chunks(post, tom, target):
+    first = post(photometry(target), file=("a.csv", CSV))
+    assert (first.json["datums_created"], first.json["datums_skipped"]) == (3, 0)
+    # Rows 1 and 3 are stored already, row 4 repeats row 2 of this file, in another chunk (2 rows a chunk).
+    overlap = CSV + b"55961.07,r,15.7,0.01\n55961.07,r,15.7,0.01\n"
+    second = post(photometry(target), file=("b.csv", overlap))
+    assert (second.json["datums_created"], second.json["datums_skipped"]) == (1, 4)
+    assert tom("GET", "reduceddatums/", query=f"target__id={target}").json["count"] == 4
+
+
+@pytest.mark.parametrize("dp_settings", [{"ingest_chunk_rows": 2}])
+def test_a_bad_row_after_stored_chunks_leaves_nothing(post, target, store):
+    bad = CSV + b"55962.07,r,15.8,0.01\nsoon,r,15.9,0.01\n"
+    resp = post(photometry(target), file=("bad.csv", bad))
+    assert resp.status_code == 422 and resp.json["detail"] == "Row 5: time value 'soon' is not a number."
+    assert counts(store) == (0, 0, 0)

@@ -20,10 +20,11 @@ from sciplane import APIError, ValidationFailed
 from .. import access
 from ..models import Product
 from ..services import headers, product_forms, products, records, uploads
+from ..services.selection import product_list
 from ..services.targets import contains
 from ..wire import downloads, metadata
 from ..wire.bodies import tolerant_parameters
-from ..wire.listing import Filter, filter_conditions, integer, last, order_by, paginate
+from ..wire.listing import Filter, filter_conditions, integer, last
 from ..wire.metadata import field
 from ..wire.uploads import is_multipart, unsupported
 
@@ -131,12 +132,8 @@ class _Files:
 
 class Files(_Files):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        conditions = filter_conditions(req.params, FILTERS)
-        query = Product.select().where(SCOPE, self.cat.visible_products(req.identity), *conditions)
-        dialect = self.cat.settings.gsp
-        resp.media = paginate(req, query.order_by(*order_by(req, ORDERING, default="-created")),
-                              page_size=dialect.page_size, max_page_size=self.cat.settings.max_page_size,
-                              default_mode=dialect.default_pagination, render=self.render)
+        resp.media = product_list(self.cat, req, SCOPE, FILTERS, ORDERING, self.cat.settings.gsp,
+                                  render=self.render)
 
     def on_options(self, req: falcon.Request, resp: falcon.Response) -> None:
         metadata.collection(resp, self, name="File List",

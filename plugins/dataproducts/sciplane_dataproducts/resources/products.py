@@ -9,9 +9,10 @@ import falcon
 
 from ..models import Product, Target
 from ..services import headers, product_forms, products, records, uploads
+from ..services.selection import product_list
 from ..services.targets import exists_named
 from ..wire import downloads, metadata
-from ..wire.listing import Filter, filter_conditions, integer, order_by, paginate
+from ..wire.listing import Filter, integer
 from ..wire.metadata import field
 
 SCOPE = Product.target.is_null(False)
@@ -56,12 +57,8 @@ class _Products:
 
 class Products(_Products):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        conditions = filter_conditions(req.params, FILTERS)
-        query = Product.select().where(SCOPE, self.cat.visible_products(req.identity), *conditions)
-        dialect = self.cat.settings.tom
-        resp.media = paginate(req, query.order_by(*order_by(req, ORDERING, default="-created")),
-                              page_size=dialect.page_size, max_page_size=self.cat.settings.max_page_size,
-                              default_mode=dialect.default_pagination, render=lambda rows: self.render(req, rows))
+        resp.media = product_list(self.cat, req, SCOPE, FILTERS, ORDERING, self.cat.settings.tom,
+                                  render=lambda rows: self.render(req, rows))
 
     def on_options(self, req: falcon.Request, resp: falcon.Response) -> None:
         metadata.collection(resp, self, name="Data Product List",

@@ -3,8 +3,9 @@
 A processor's datums may be a generator of any length; they are taken ``chunk_rows`` at a time, so memory
 stays bounded.  Each datum becomes a row keyed by (target, data type, timestamp in µs, SHA-256 of the
 value's canonical JSON); a row whose key exists, in the table or earlier in the same upload, is skipped.
-PostgreSQL: each chunk goes by COPY into a per-connection staging table and then by one ``INSERT …
-SELECT … ON CONFLICT DO NOTHING``; SQLite: one prepared ``INSERT … ON CONFLICT DO NOTHING`` per chunk.
+PostgreSQL: each chunk goes by COPY, straight into the table when none of its keys exists, else through a
+staging table and ``INSERT … SELECT … ON CONFLICT DO NOTHING``, on a writer thread in the same
+transaction; SQLite: one prepared ``INSERT … ON CONFLICT DO NOTHING`` per chunk.
 Uploads only need the counts, so unlike the bulk datum POST no ids are looked up.
 """
 
@@ -15,6 +16,7 @@ import hashlib
 import io
 import itertools
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import orjson
@@ -31,6 +33,7 @@ CONFLICT = "ON CONFLICT (target_id, data_type, timestamp_us, value_hash) DO NOTH
 _EPOCH = dt.datetime(1970, 1, 1)
 _EPOCH_UTC = _EPOCH.replace(tzinfo=dt.UTC)
 _US = dt.timedelta(microseconds=1)
+COPY_READ = 1 << 20
 _COPY_TEXT = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -56,15 +59,22 @@ def canonical(value: dict) -> bytes:
 
 def ingest(datums: Iterable[Datum], owner: Owner, chunk_rows: int) -> tuple[int, int]:
     """Store ``datums``; returns (created, skipped)."""
-    postgres = is_postgres(database)
-    store = _copy_chunk if postgres else _insert_chunk
-    chunk_rows = chunk_rows if postgres else min(chunk_rows, 32766 // len(COLUMNS))
     iterator = iter(datums)
     stamp = utcnow()
-    created = total = 0
-    while chunk := list(itertools.islice(iterator, chunk_rows)):
-        created += store(chunk, owner, stamp)
-        total += len(chunk)
+    if not is_postgres(database):
+        created = total = 0
+        while chunk := list(itertools.islice(iterator, min(chunk_rows, 32766 // len(COLUMNS)))):
+            created += _insert_chunk(chunk, owner, stamp)
+            total += len(chunk)
+        return created, total - created
+    writer = _CopyWriter(database.connection())
+    total = 0
+    try:
+        while chunk := list(itertools.islice(iterator, chunk_rows)):
+            writer.submit(_copy_lines(chunk, owner, stamp))
+            total += len(chunk)
+    finally:
+        created = writer.finish()
     return created, total - created
 
 
@@ -87,21 +97,69 @@ def _insert_chunk(chunk: list[Datum], owner: Owner, stamp: dt.datetime) -> int:
     return cursor.rowcount
 
 
-def _copy_chunk(chunk: list[Datum], owner: Owner, stamp: dt.datetime) -> int:
-    cursor = database.cursor()
-    # A temporary table lives as long as the pooled connection; it is emptied after every chunk.
-    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} AS SELECT {NAMES} FROM dp_datum WITH NO DATA")
+def _copy_lines(chunk: list[Datum], owner: Owner, stamp: dt.datetime) -> tuple[str, int]:
+    """A chunk in COPY's text format, and its row count."""
     shared = (f"{owner.target_id}\t{_copy_null(owner.product_id)}\t{_copy_text(owner.data_type)}\t",
               f"\t{_copy_null(owner.created_by)}\t{stamp.isoformat()}\n")
     lines = "".join(
         f"{shared[0]}{_copy_text(name)}\t{_copy_text(location)}\t{ts}\t"
         f"{text.decode().replace(chr(92), chr(92) * 2)}\t\\\\x{digest.hex()}{shared[1]}"
         for name, location, ts, text, digest in _values(chunk))
-    cursor.copy_expert(f"COPY {STAGE} ({NAMES}) FROM STDIN", io.StringIO(lines))
-    cursor.execute(f"INSERT INTO dp_datum ({NAMES}) SELECT {NAMES} FROM {STAGE} {CONFLICT}")
-    created = cursor.rowcount
-    cursor.execute(f"TRUNCATE {STAGE}")
-    return created
+    return lines, len(chunk)
+
+
+class _CopyWriter:
+    """Stores chunks on a thread of its own, in the caller's transaction (the same connection: the upload
+    stays all or nothing), so the processor reads the next chunk while the database stores this one.
+
+    A chunk is first copied straight into the table under a savepoint: the common case, a new light curve,
+    costs one COPY.  A key stored already (a re-upload, an overlap) or repeated within the chunk aborts
+    that COPY; the chunk then goes through a staging table and ``INSERT … ON CONFLICT DO NOTHING``.  One
+    chunk is stored while the next is prepared, so memory stays at two chunks; a failure is raised to the
+    caller at its next ``submit`` or at ``finish``.
+    """
+
+    def __init__(self, connection):
+        self._connection = connection
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dp-ingest")
+        self._pending: Future | None = None
+        self.created = 0
+
+    def submit(self, lines: tuple[str, int]) -> None:
+        self._collect()
+        self._pending = self._executor.submit(self._store, *lines)
+
+    def finish(self) -> int:
+        try:
+            self._collect()
+        finally:
+            self._executor.shutdown()
+        return self.created
+
+    def _collect(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self.created += pending.result()
+
+    def _store(self, lines: str, count: int) -> int:
+        from psycopg2.errors import UniqueViolation  # the driver's own: copy_expert bypasses peewee's translation
+
+        cursor = self._connection.cursor()
+        cursor.execute("SAVEPOINT dp_ingest")
+        try:
+            cursor.copy_expert(f"COPY dp_datum ({NAMES}) FROM STDIN", io.StringIO(lines), size=COPY_READ)
+            cursor.execute("RELEASE SAVEPOINT dp_ingest")
+            return count
+        except UniqueViolation:
+            cursor.execute("ROLLBACK TO SAVEPOINT dp_ingest")
+            cursor.execute("RELEASE SAVEPOINT dp_ingest")
+        # A temporary table lives as long as the pooled connection; it is emptied after every chunk.
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} AS SELECT {NAMES} FROM dp_datum WITH NO DATA")
+        cursor.copy_expert(f"COPY {STAGE} ({NAMES}) FROM STDIN", io.StringIO(lines), size=COPY_READ)
+        cursor.execute(f"INSERT INTO dp_datum ({NAMES}) SELECT {NAMES} FROM {STAGE} {CONFLICT}")
+        created = cursor.rowcount
+        cursor.execute(f"TRUNCATE {STAGE}")
+        return created
 
 
 def _copy_text(value: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 import falcon
@@ -93,13 +93,35 @@ def _positive(params: Mapping[str, Any], name: str, *, zero: bool = False) -> in
     return value
 
 
-def paginate(req: falcon.Request, query: peewee.ModelSelect, *, page_size: int, max_page_size: int,
+class Rows(Protocol):
+    """What a list is paged from: an exact count and a slice in the list's order."""
+
+    def count(self) -> int: ...
+
+    def slice(self, offset: int, limit: int) -> list: ...
+
+
+class QueryRows:
+    """An ordered peewee query as :class:`Rows`."""
+
+    def __init__(self, query: peewee.ModelSelect):
+        self.query = query
+
+    def count(self) -> int:
+        return self.query.count()
+
+    def slice(self, offset: int, limit: int) -> list:
+        return list(self.query.offset(offset).limit(limit))
+
+
+def paginate(req: falcon.Request, query: peewee.ModelSelect | Rows, *, page_size: int, max_page_size: int,
              default_mode: str, render: Callable[[list], list]) -> dict[str, Any]:
     """One page of ``query`` (ordered already) in the envelope; ``count`` is exact."""
     params = req.params
     if "page" in params and "offset" in params:
         raise APIError("page and offset cannot be combined.", status=400, code="invalid_pagination")
-    count = query.count()
+    rows_of = query if hasattr(query, "slice") else QueryRows(query)
+    count = rows_of.count()
     if "page" in params or ("limit" not in params and "offset" not in params and default_mode == "page"):
         size = min(_positive(params, "page_size") or page_size, max_page_size)
         pages = max(math.ceil(count / size), 1)
@@ -107,13 +129,13 @@ def paginate(req: falcon.Request, query: peewee.ModelSelect, *, page_size: int, 
         number = pages if raw == "last" else _positive(params, "page") or 1
         if number > pages:
             raise APIError("Invalid page.", status=404, code="invalid_page")
-        rows = list(query.paginate(number, size))
+        rows = rows_of.slice((number - 1) * size, size)
         previous = None if number == 1 else _link(req, page=None if number == 2 else number - 1)
         following = _link(req, page=number + 1) if number < pages else None
     else:
         size = min(_positive(params, "limit") or page_size, max_page_size)
         offset = _positive(params, "offset", zero=True) or 0
-        rows = list(query.offset(offset).limit(size))
+        rows = rows_of.slice(offset, size)
         following = _link(req, limit=size, offset=offset + size) if offset + size < count else None
         previous = None if offset == 0 else _link(req, limit=size, offset=offset - size if offset > size else None)
     return {"count": count, "next": following, "previous": previous, "results": render(rows)}
