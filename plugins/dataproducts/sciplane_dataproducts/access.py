@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import peewee
 
@@ -50,31 +51,59 @@ def _any(expressions: Iterable[peewee.Expression]) -> peewee.Expression:
     return functools.reduce(operator.or_, expressions) if expressions else NOTHING
 
 
-def groups_of(identity: Identity) -> peewee.ModelSelect:
-    """M(u): the groups and proposals in which the caller holds any membership."""
-    return Membership.select(Membership.group).where(Membership.user_id == identity.user_id)
+def within(column: peewee.Node, query: peewee.SelectQuery) -> peewee.Node:
+    """``column IN (query)``, rendered once.  peewee's ``in_`` renders a subquery a second time to learn
+    whether it is empty, so nested rules cost twice as much to build at every level of nesting."""
+    return peewee.NodeList((column, peewee.SQL("IN"), query))
 
 
-def _granted(identity: Identity, object_type: str, perm: str) -> peewee.ModelSelect:
+@dataclass(frozen=True)
+class Memberships:
+    """M(u), read once per decision: the caller's groups and proposals, and the proposals they lead.  As
+    literal lists the rules stay flat (no nested subqueries to build and plan), and a caller without
+    memberships gets no membership rule at all."""
+
+    groups: tuple[int, ...] = ()
+    proposals: tuple[str, ...] = ()
+    led: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, identity: Identity) -> Memberships:
+        if not _identified(identity):
+            return cls()
+        rows = (Membership.select(Membership.group, Membership.role, Group.kind, Group.name).join(Group)
+                .where(Membership.user_id == identity.user_id).tuples())
+        groups, proposals, led = [], [], []
+        for group_id, role, kind, name in rows:
+            groups.append(group_id)
+            if kind == PROPOSAL:
+                proposals.append(name)
+                if role == PI:
+                    led.append(name)
+        return cls(tuple(groups), tuple(proposals), tuple(led))
+
+
+def _granted(identity: Identity, member: Memberships, object_type: str, perm: str) -> peewee.ModelSelect:
     """Ids of objects of ``object_type`` on which ``perm`` is granted to the caller or one of their groups."""
-    to_user = (Grant.grantee_type == USER) & (Grant.grantee_id == identity.user_id)
-    to_groups = (Grant.grantee_type == GROUP) & Grant.grantee_id.in_(groups_of(identity))
-    return (Grant.select(Grant.object_id)
-            .where((Grant.object_type == object_type) & (Grant.perm == perm) & (to_user | to_groups)))
+    grantee = (Grant.grantee_type == USER) & (Grant.grantee_id == identity.user_id)
+    if member.groups:
+        grantee |= (Grant.grantee_type == GROUP) & Grant.grantee_id.in_(list(member.groups))
+    return Grant.select(Grant.object_id).where((Grant.object_type == object_type) & (Grant.perm == perm) & grantee)
 
 
 def _identified(identity: Identity) -> bool:
     return identity.authenticated and identity.user_id is not None
 
 
-def targets_with(identity: Identity, perm: str, settings) -> peewee.Expression:
+def targets_with(identity: Identity, perm: str, settings, member: Memberships | None = None) -> peewee.Expression:
     """Targets on which the caller holds ``perm`` (view, change or delete; §4.6)."""
     if identity.staff:
         return EVERYTHING
     open_for_view = [Target.permissions == OPEN] if perm == VIEW else []
     if not _identified(identity):
         return _any(open_for_view) if settings.anonymous_read else NOTHING
-    rules = [Target.created_by == identity.user_id, Target.id.in_(_granted(identity, TARGET, perm))]
+    member = member or Memberships.of(identity)
+    rules = [Target.created_by == identity.user_id, within(Target.id, _granted(identity, member, TARGET, perm))]
     if perm == VIEW:
         rules.append(Target.permissions.in_([PUBLIC, OPEN]))
     return _any(rules)
@@ -86,43 +115,40 @@ def _public_calibration(identity: Identity, settings) -> list[peewee.Expression]
     return [Product.reduction_level == MASTER_CALIBRATION] if admitted else []
 
 
-def _through_target(identity: Identity, settings) -> list[peewee.Expression]:
+def _through_target(identity: Identity, settings, member: Memberships) -> list[peewee.Expression]:
     if not settings.target_permissions_only:
         return []
-    return [Product.target.is_null(False) & Product.target.in_(
-        Target.select(Target.id).where(targets_with(identity, VIEW, settings)))]
+    return [Product.target.is_null(False) & within(
+        Product.target, Target.select(Target.id).where(targets_with(identity, VIEW, settings, member)))]
 
 
-def product_rules(identity: Identity, settings) -> list[peewee.Expression] | None:
+def _bound_proposal(names: tuple[str, ...]) -> list[peewee.Expression]:
+    """P4: products bound to one of these proposals (matched by name when the query runs)."""
+    return [Product.proposal_bound & Product.proposal_id.in_(list(names))] if names else []
+
+
+def product_rules(identity: Identity, settings, member: Memberships | None = None) -> list[peewee.Expression] | None:
     """The view rules (P2-P7) that can admit products for the caller, one expression each; None for staff,
     who see everything (P1).  A product is visible when any rule admits it: item checks OR the rules, lists
     may run each as its own branch of a UNION so that each uses its own index."""
     if identity.staff:
         return None
+    member = member or Memberships.of(identity)
     if not _identified(identity):
         if not settings.anonymous_read:
             return []
-        return [*_public_calibration(identity, settings), *_through_target(identity, settings)]
-    rules = [Product.created_by == identity.user_id, *_bound_proposal(identity),
-             *_public_calibration(identity, settings), *_through_target(identity, settings)]
+        return [*_public_calibration(identity, settings), *_through_target(identity, settings, member)]
+    rules = [Product.created_by == identity.user_id, *_bound_proposal(member.proposals),
+             *_public_calibration(identity, settings), *_through_target(identity, settings, member)]
     if not settings.target_permissions_only:
-        rules.append(Product.id.in_(_granted(identity, PRODUCT, VIEW)))
+        rules.append(within(Product.id, _granted(identity, member, PRODUCT, VIEW)))
     return rules
 
 
-def visible_products(identity: Identity, settings) -> peewee.Expression:
+def visible_products(identity: Identity, settings, member: Memberships | None = None) -> peewee.Expression:
     """Products the caller may see (P1-P7)."""
-    rules = product_rules(identity, settings)
+    rules = product_rules(identity, settings, member)
     return EVERYTHING if rules is None else _any(rules)
-
-
-def _bound_proposal(identity: Identity, roles: Iterable[str] | None = None) -> list[peewee.Expression]:
-    """P4: products bound to a proposal in which the caller holds a membership (of ``roles``, if given)."""
-    memberships = Membership.select(Membership.group).where(Membership.user_id == identity.user_id)
-    if roles is not None:
-        memberships = memberships.where(Membership.role.in_(list(roles)))
-    proposals = Group.select(Group.name).where((Group.kind == PROPOSAL) & Group.id.in_(memberships))
-    return [Product.proposal_bound & Product.proposal_id.in_(proposals)]
 
 
 def deletable_products(identity: Identity, settings) -> peewee.Expression:
@@ -131,11 +157,13 @@ def deletable_products(identity: Identity, settings) -> peewee.Expression:
         return EVERYTHING
     if not _identified(identity):
         return NOTHING
-    rules = [Product.created_by == identity.user_id, *_bound_proposal(identity, roles=[PI])]
+    member = Memberships.of(identity)
+    rules = [Product.created_by == identity.user_id, *_bound_proposal(member.led)]
     if settings.target_permissions_only:
-        rules.append(Product.target.in_(Target.select(Target.id).where(targets_with(identity, DELETE, settings))))
+        rules.append(within(Product.target,
+                            Target.select(Target.id).where(targets_with(identity, DELETE, settings, member))))
     else:
-        rules.append(Product.id.in_(_granted(identity, PRODUCT, DELETE)))
+        rules.append(within(Product.id, _granted(identity, member, PRODUCT, DELETE)))
     return _any(rules)
 
 
@@ -143,10 +171,11 @@ def visible_datums(identity: Identity, settings) -> peewee.Expression:
     """Datums inherit: through their product, or through their target when they have none (§4.5)."""
     if identity.staff:
         return EVERYTHING
-    rules = [Datum.data_product.is_null(False)
-             & Datum.data_product.in_(Product.select(Product.id).where(visible_products(identity, settings))),
-             Datum.data_product.is_null(True)
-             & Datum.target.in_(Target.select(Target.id).where(targets_with(identity, VIEW, settings)))]
+    member = Memberships.of(identity)
+    products = Product.select(Product.id).where(visible_products(identity, settings, member))
+    targets = Target.select(Target.id).where(targets_with(identity, VIEW, settings, member))
+    rules = [Datum.data_product.is_null(False) & within(Datum.data_product, products),
+             Datum.data_product.is_null(True) & within(Datum.target, targets)]
     if _identified(identity):
         rules.append(Datum.created_by == identity.user_id)
     return _any(rules)

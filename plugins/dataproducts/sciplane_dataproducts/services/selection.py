@@ -19,6 +19,7 @@ from typing import Any
 import falcon
 import peewee
 
+from ..access import within
 from ..models import Product
 from ..wire.listing import Filter, filter_conditions, order_by, paginate
 
@@ -31,7 +32,10 @@ class Selection:
                  rules: Sequence[peewee.Expression] | None, ordering: Sequence[peewee.Ordering]):
         self.model = model
         self.conditions = list(conditions)
-        self.rules = None if rules is None else list(rules)
+        fixed = _fixed_values(self.conditions)
+        # A rule the filters contradict (the calibration rule with ``data_type=0``) can admit nothing:
+        # left in, it would still be planned, and on a large table planned as a scan.
+        self.rules = None if rules is None else [rule for rule in rules if not _contradicts(rule, fixed)]
         self.ordering = list(ordering)
 
     def _where(self, *extra: peewee.Expression) -> peewee.ModelSelect:
@@ -50,7 +54,7 @@ class Selection:
             return list(query.where(*self.conditions).offset(offset).limit(limit))
         if not self.rules:
             return []
-        return list(query.where(self.model._meta.primary_key.in_(self._page_keys(offset, limit))))
+        return list(query.where(within(self.model._meta.primary_key, self._page_keys(offset, limit))))
 
     def _page_keys(self, offset: int, limit: int) -> peewee.Select:
         """The page's primary keys: the first ``offset + limit`` rows of each branch, merged in order."""
@@ -69,6 +73,26 @@ class Selection:
                 .order_by(*[_like(order, peewee.Column(merged, name)) for order, name in zip(self.ordering, names,
                                                                                             strict=True)])
                 .limit(limit).offset(offset))
+
+
+def _equalities(expression: peewee.Node) -> list[tuple[tuple, object]]:
+    """The ``column = constant`` terms an expression requires (through ANDs), columns named by (model, name):
+    a field's ``==`` builds an expression, so fields themselves make treacherous keys."""
+    if isinstance(expression, peewee.Expression):
+        if expression.op == peewee.OP.AND:
+            return _equalities(expression.lhs) + _equalities(expression.rhs)
+        if (expression.op == peewee.OP.EQ and isinstance(expression.lhs, peewee.Field)
+                and isinstance(expression.rhs, (int, str, bool))):
+            return [((expression.lhs.model, expression.lhs.name), expression.rhs)]
+    return []
+
+
+def _fixed_values(conditions: Sequence[peewee.Expression]) -> dict[tuple, object]:
+    return {field: value for condition in conditions for field, value in _equalities(condition)}
+
+
+def _contradicts(rule: peewee.Expression, fixed: dict[tuple, object]) -> bool:
+    return any(field in fixed and fixed[field] != value for field, value in _equalities(rule))
 
 
 def _like(order: peewee.Ordering, column: peewee.Column) -> peewee.Ordering:
