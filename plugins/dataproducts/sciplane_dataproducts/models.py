@@ -188,8 +188,10 @@ class ProductHeader(BaseModel):
 
 class Datum(BaseModel):
     id = peewee.BigAutoField()
-    target = peewee.ForeignKeyField(Target, on_delete="CASCADE")
-    data_product = peewee.ForeignKeyField(Product, null=True, backref="datums", on_delete="CASCADE")
+    # References without database constraints (migration 0003): ingest holds the rows it refers to, and the
+    # services delete a product's or a target's datums with it.
+    target = peewee.ForeignKeyField(Target)
+    data_product = peewee.ForeignKeyField(Product, null=True, backref="datums")
     data_type = peewee.CharField(max_length=100)
     source_name = peewee.CharField(max_length=100, default="")
     source_location = peewee.CharField(max_length=200, default="")

@@ -299,3 +299,14 @@ def test_a_bad_row_after_stored_chunks_leaves_nothing(post, target, store):
     resp = post(photometry(target), file=("bad.csv", bad))
     assert resp.status_code == 422 and resp.json["detail"] == "Row 5: time value 'soon' is not a number."
     assert counts(store) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("dp_settings", [{"nested_datum_limit": 2}])
+def test_nested_datums_are_capped(post, tom, target):
+    made = post(photometry(target), file=("a.csv", CSV)).json
+    other = post(photometry(target), file=("b.csv", CSV.replace(b"55959.07", b"55950.5"))).json
+    assert [len(made["reduceddatum_set"]), made["reduceddatum_count"]] == [2, 3]
+    listed = {p["id"]: p for p in tom("GET", "dataproducts/").json["results"]}
+    first = [d["timestamp"][:10] for d in listed[made["id"]]["reduceddatum_set"]]
+    assert first == ["2012-02-02", "2012-02-03"] and listed[made["id"]]["reduceddatum_count"] == 3
+    assert (len(listed[other["id"]]["reduceddatum_set"]), listed[other["id"]]["reduceddatum_count"]) == (1, 1)

@@ -3,7 +3,7 @@ grants and level, filters, updates and deletion."""
 
 from __future__ import annotations
 
-from sciplane_dataproducts.models import Product, Target
+from sciplane_dataproducts.models import Datum, Product, Target
 
 M31 = {"name": "M31", "type": "SIDEREAL", "ra": 10.684708, "dec": 41.26875}
 
@@ -88,8 +88,13 @@ def test_updates_need_change_and_deletes_need_delete(tom, app):
                              blob_key="k/raw", token="r" * 32, size=1, sha256="0" * 64, reduction_level=0)
         reduced = Product.create(target=target["id"], data_product_type="fits_file", file_name="red.fits",
                                  blob_key="k/red", token="d" * 32, size=1, sha256="0" * 64, reduction_level=2)
+    broker = tom("POST", "reduceddatums/", body={"target": target["id"], "data_type": "photometry",
+                                                 "value": {"magnitude": 12.5}})
+    assert broker.status_code == 201
     assert tom("DELETE", f"targets/{target['id']}/").status_code == 204
     assert tom("GET", f"targets/{target['id']}/").status_code == 404
+    with app.sciplane.database.connection_context():  # datums go with their target (no foreign keys, 0003)
+        assert not Datum.select().where(Datum.target == target["id"]).exists()
     with app.sciplane.database.connection_context():
         assert Product.get_by_id(raw.id).target_id is None  # raw files are kept, detached
         assert Product.get_or_none(Product.id == reduced.id) is None

@@ -14,13 +14,22 @@ from typing import Any
 
 import orjson
 
-from sciplane import APIError, Conflict, Identity, PermissionDenied, ValidationFailed, database, utcnow
+from sciplane import (
+    APIError,
+    Conflict,
+    Identity,
+    PermissionDenied,
+    ValidationFailed,
+    database,
+    utcnow,
+    write_transaction,
+)
 
 from .. import access
 from ..catalogue import Catalogue
 from ..models import CHANGE, DELETE, Datum, Product, Target
 from ..wire.times import DATETIME_FORMATS, from_us, parse_time, stamp, to_us
-from .ingest import canonical
+from .ingest import CONFLICT, canonical, hold
 
 NOT_FOUND = "No ReducedDatum matches the given query."
 COLUMNS = ("target_id", "data_product_id", "data_type", "source_name", "source_location", "timestamp_us", "value",
@@ -138,7 +147,7 @@ def insert(rows: list[dict[str, Any]], chunk_rows: int) -> list[tuple[int, bool]
                                             r["value_hash"], r["created_by"], now)]
         created = {row[0] for row in database.execute_sql(
             f"INSERT INTO dp_datum ({', '.join(COLUMNS)}) VALUES {', '.join([one] * len(chunk))} "
-            "ON CONFLICT (target_id, data_type, timestamp_us, value_hash) DO NOTHING RETURNING id", params)}
+            f"{CONFLICT} RETURNING id", params)}
         ids = _ids_by_key(chunk)
         first_seen: set[tuple] = set()
         for r in chunk:
@@ -161,11 +170,18 @@ def _ids_by_key(chunk: list[dict[str, Any]]) -> dict[tuple, int]:
     return {(t, kind, ts, bytes(h)): ident for ident, t, kind, ts, h in query}
 
 
+def _store(rows: list[dict[str, Any]], chunk_rows: int) -> list[tuple[int, bool]]:
+    """Insert checked rows in one transaction, their targets and products held until it commits."""
+    with write_transaction():
+        hold({r["target_id"] for r in rows}, {r["data_product_id"] for r in rows if r["data_product_id"]})
+        return insert(rows, chunk_rows)
+
+
 def create_one(cat: Catalogue, identity: Identity, item: Any) -> Datum:
     row, errors = validate(cat, identity, item)
     if errors:
         raise ValidationFailed(errors=errors)
-    ident, duplicate = insert([row], cat.settings.ingest_chunk_rows)[0]
+    ident, duplicate = _store([row], cat.settings.ingest_chunk_rows)[0]
     if duplicate:
         when = stamp(from_us(row["timestamp_us"]))
         raise Conflict(f"ReducedDatum already exists: {row['data_type']} data with this value found for target "
@@ -181,7 +197,7 @@ def create_many(cat: Catalogue, identity: Identity, items: list) -> dict[str, An
     checked = [validate(cat, identity, item) for item in items]
     if any(errors for _, errors in checked):
         raise ValidationFailed(errors=[errors for _, errors in checked])
-    results = insert([row for row, _ in checked], cat.settings.ingest_chunk_rows)
+    results = _store([row for row, _ in checked], cat.settings.ingest_chunk_rows)
     created = sum(1 for _, duplicate in results if not duplicate)
     return {"message": "Data successfully uploaded.", "created": created, "duplicates": len(results) - created,
             "results": [{"id": ident, "duplicate": duplicate} for ident, duplicate in results]}

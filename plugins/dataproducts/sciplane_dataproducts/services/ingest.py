@@ -21,9 +21,10 @@ from dataclasses import dataclass
 
 import orjson
 
-from sciplane import database, is_postgres, utcnow
+from sciplane import Conflict, database, is_postgres, utcnow
 
 from ..api import Datum
+from ..models import Product, Target
 
 COLUMNS = ("target_id", "data_product_id", "data_type", "source_name", "source_location", "timestamp_us", "value",
            "value_hash", "created_by", "created")
@@ -45,6 +46,22 @@ class Owner:
     product_id: int | None
     data_type: str
     created_by: int | None
+
+
+def hold(targets: Iterable[int], products: Iterable[int] = ()) -> None:
+    """Keep the targets and products datums are about to refer to until the commit, as foreign keys would
+    (datums have none: checking each of a million rows costs a third of an ingest).  PostgreSQL: the rows
+    are share-locked, so a concurrent delete waits, and one that won the race is a 409; SQLite serializes
+    its writers already."""
+    if not is_postgres(database):
+        return
+    for model, wanted in ((Target, set(targets)), (Product, set(products))):
+        if not wanted:
+            continue
+        found = {ident for (ident,) in model.select(model.id).where(model.id.in_(sorted(wanted)))
+                 .for_update("FOR SHARE").tuples()}
+        if found != wanted:
+            raise Conflict(f"{model.__name__} {min(wanted - found)} was deleted meanwhile.", code="deleted_meanwhile")
 
 
 def timestamp_us(value: dt.datetime) -> int:
@@ -114,7 +131,8 @@ class _CopyWriter:
 
     A chunk is first copied straight into the table under a savepoint: the common case, a new light curve,
     costs one COPY.  A key stored already (a re-upload, an overlap) or repeated within the chunk aborts
-    that COPY; the chunk then goes through a staging table and ``INSERT … ON CONFLICT DO NOTHING``.  One
+    that COPY; the chunk then goes through a staging table and ``INSERT … ON CONFLICT DO NOTHING``, and so
+    do the upload's later chunks (a file that repeats stored rows usually goes on repeating them).  One
     chunk is stored while the next is prepared, so memory stays at two chunks; a failure is raised to the
     caller at its next ``submit`` or at ``finish``.
     """
@@ -123,6 +141,7 @@ class _CopyWriter:
         self._connection = connection
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dp-ingest")
         self._pending: Future | None = None
+        self._staged = False
         self.created = 0
 
     def submit(self, lines: tuple[str, int]) -> None:
@@ -145,14 +164,16 @@ class _CopyWriter:
         from psycopg2.errors import UniqueViolation  # the driver's own: copy_expert bypasses peewee's translation
 
         cursor = self._connection.cursor()
-        cursor.execute("SAVEPOINT dp_ingest")
-        try:
-            cursor.copy_expert(f"COPY dp_datum ({NAMES}) FROM STDIN", io.StringIO(lines), size=COPY_READ)
-            cursor.execute("RELEASE SAVEPOINT dp_ingest")
-            return count
-        except UniqueViolation:
-            cursor.execute("ROLLBACK TO SAVEPOINT dp_ingest")
-            cursor.execute("RELEASE SAVEPOINT dp_ingest")
+        if not self._staged:
+            cursor.execute("SAVEPOINT dp_ingest")
+            try:
+                cursor.copy_expert(f"COPY dp_datum ({NAMES}) FROM STDIN", io.StringIO(lines), size=COPY_READ)
+                cursor.execute("RELEASE SAVEPOINT dp_ingest")
+                return count
+            except UniqueViolation:
+                cursor.execute("ROLLBACK TO SAVEPOINT dp_ingest")
+                cursor.execute("RELEASE SAVEPOINT dp_ingest")
+                self._staged = True
         # A temporary table lives as long as the pooled connection; it is emptied after every chunk.
         cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} AS SELECT {NAMES} FROM dp_datum WITH NO DATA")
         cursor.copy_expert(f"COPY {STAGE} ({NAMES}) FROM STDIN", io.StringIO(lines), size=COPY_READ)

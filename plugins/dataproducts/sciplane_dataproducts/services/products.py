@@ -28,8 +28,8 @@ from ..api import ProcessingError, ProductView
 from ..catalogue import Catalogue
 from ..fits import goodman
 from ..fits.header import ParsedHeader, is_fits, read_header
-from ..models import DELETE, GROUP, PRODUCT, PROPOSAL, VIEW, Grant, Group, Membership, Product, ProductHeader
-from .ingest import Owner, ingest
+from ..models import DELETE, GROUP, PRODUCT, PROPOSAL, VIEW, Datum, Grant, Group, Membership, Product, ProductHeader
+from .ingest import Owner, hold, ingest
 from .product_forms import Draft
 
 log = logging.getLogger("sciplane.dataproducts")
@@ -102,6 +102,8 @@ def _create(cat: Catalogue, identity: Identity, draft: Draft, blob: BlobInfo, he
                   created_by=identity.user_id, created=now, modified=now)
     _promote(cat, row, parsed, draft)
     with write_transaction():
+        if row.target_id is not None:
+            hold([row.target_id])
         own = _lineage(cat, identity, row, draft)
         row.proposal_bound = _binds(identity, row.proposal_id)
         try:
@@ -321,6 +323,7 @@ def delete(cat: Catalogue, identity: Identity, product_id: int, scope: peewee.Ex
         if not Product.select().where((Product.id == product.id) & cat.deletable_products(identity)).exists():
             raise PermissionDenied()
         Grant.delete().where((Grant.object_type == PRODUCT) & (Grant.object_id == product.id)).execute()
+        Datum.delete().where(Datum.data_product == product.id).execute()  # no foreign key cascades (0003)
         product.delete_instance()
     cat.store.delete(product.blob_key)
 

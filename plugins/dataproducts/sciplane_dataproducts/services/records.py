@@ -3,6 +3,8 @@ read in three statements whatever the page size) and Goodman's file record (§8.
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections import defaultdict
 from typing import Any
 from urllib.parse import quote
@@ -10,6 +12,7 @@ from urllib.parse import quote
 import falcon
 import peewee
 
+from ..access import within
 from ..models import GROUP, PRODUCT, Datum, Grant, Group, Product
 from ..wire.times import stamp
 from . import datums
@@ -33,24 +36,38 @@ def groups_of(product_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     return out
 
 
-def _nested_datums(product_ids: list[int], limit: int) -> tuple[dict[int, list], dict[int, int]]:
-    """Each product's first ``limit`` datums in datum order, and its datum count."""
-    counts = dict(Datum.select(Datum.data_product, peewee.fn.COUNT(Datum.id))
-                  .where(Datum.data_product.in_(product_ids)).group_by(Datum.data_product).tuples())
-    ranked = Datum.select(Datum.id, peewee.fn.ROW_NUMBER().over(
-        partition_by=[Datum.data_product], order_by=[Datum.timestamp_us, Datum.id]).alias("rank")).where(
-        Datum.data_product.in_([pid for pid, count in counts.items() if count]))
-    first = (Datum.select().join(ranked, on=(Datum.id == ranked.c.id))
-             .where(ranked.c.rank <= limit).order_by(Datum.data_product, Datum.timestamp_us, Datum.id))
+def _nested_datums(product_ids: list[int], limit: int) -> dict[int, list]:
+    """Each product's first ``limit`` datums in datum order: one branch per product, each a range of the
+    (product, timestamp) index that stops at ``limit``, however many datums the product has."""
+    branches = []
+    for number, product_id in enumerate(product_ids):
+        first = (Datum.select(Datum.id).where(Datum.data_product == product_id)
+                 .order_by(Datum.timestamp_us, Datum.id).limit(limit).alias(f"first{number}"))
+        # A subquery of its own: SQLite refuses ORDER BY and LIMIT on the members of a compound select.
+        branches.append(peewee.Select([first], [peewee.Column(first, "id")]))
     nested: dict[int, list] = defaultdict(list)
-    for datum in first:
+    if not branches:
+        return nested
+    query = (Datum.select().where(within(Datum.id, functools.reduce(operator.add, branches)))
+             .order_by(Datum.data_product, Datum.timestamp_us, Datum.id))
+    for datum in query:
         nested[datum.data_product_id].append(datum)
-    return nested, counts
+    return nested
 
 
-def tom(req: falcon.Request, products: list[Product], mount: str, nested_limit: int) -> list[dict[str, Any]]:
+def _datum_counts(product_ids: list[int]) -> dict[int, int]:
+    if not product_ids:
+        return {}
+    return dict(Datum.select(Datum.data_product, peewee.fn.COUNT(Datum.id))
+                .where(Datum.data_product.in_(product_ids)).group_by(Datum.data_product).tuples())
+
+
+def tom(req: falcon.Request, products: list[Product], mount: str, nested_limit: int,
+        counts: dict[int, int] | None = None) -> list[dict[str, Any]]:
+    """``counts``: each product's datum count when the caller knows it (an upload's ``datums_created``)."""
     ids = [p.id for p in products]
-    nested, counts = _nested_datums(ids, nested_limit) if ids else ({}, {})
+    nested = _nested_datums(ids, nested_limit)
+    counts = _datum_counts(ids) if counts is None else counts
     groups = groups_of(ids)
     base = f"{mount}/api"
     return [{
