@@ -403,12 +403,20 @@ def _explain(observer_id: int) -> list[Row]:
     rows = []
     for sql, params in statements:
         plan = [line for (line,) in database.execute_sql(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params).fetchall()]
-        label = "count" if sql.lstrip().upper().startswith("SELECT COUNT") else "page"
+        label = _statement_label(sql)
         print(f"  EXPLAIN ANALYZE, listing {label} statement:", *(f"    {line}" for line in plan), sep="\n",
               flush=True)
         rows.append(Row("listing", f"EXPLAIN {label}",
                         float(re.search(r"Execution Time: ([\d.]+) ms", "\n".join(plan)).group(1)), "ms"))
     return rows
+
+
+def _statement_label(sql: str) -> str:
+    """Which of the listing's statements this is: the caller's memberships, the count or the page."""
+    text = sql.lstrip().upper()
+    if text.startswith("SELECT COUNT"):
+        return "count"
+    return "page" if '"DP_PRODUCT"' in text.split(" WHERE ", 1)[0] else "memberships"
 
 
 @contextlib.contextmanager
