@@ -310,3 +310,13 @@ def test_nested_datums_are_capped(post, tom, target):
     first = [d["timestamp"][:10] for d in listed[made["id"]]["reduceddatum_set"]]
     assert first == ["2012-02-02", "2012-02-03"] and listed[made["id"]]["reduceddatum_count"] == 3
     assert (len(listed[other["id"]]["reduceddatum_set"]), listed[other["id"]]["reduceddatum_count"]) == (1, 1)
+
+
+def test_10_distinct_names_on_products(post, tom, target):
+    """A product whose target matches by name and by both aliases is listed once (D4)."""
+    made = post(photometry(target)).json
+    for query in ("target_name=T", "target_name=ztf24", "target_name=alias one", "target_name=a"):
+        listed = tom("GET", "dataproducts/", query=query).json
+        assert (listed["count"], [p["id"] for p in listed["results"]]) == (1, [made["id"]]), query
+    assert tom("GET", "dataproducts/", query="target_name=nomatch").json["count"] == 0
+    assert tom("GET", "dataproducts/", query=f"target__id={target}&product_id=none").json["count"] == 0
