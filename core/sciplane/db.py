@@ -151,7 +151,7 @@ def execute_prepared(name: str, sql: str, params: tuple = (),
     return target.execute_sql(f"EXECUTE {name}({marks})" if params else f"EXECUTE {name}", params)
 
 
-def _copy_text(value: Any) -> str:
+def copy_text(value: Any) -> str:
     """One value in PostgreSQL's COPY text format (most common types first: this runs per value)."""
     kind = type(value)
     if kind is int:
@@ -192,9 +192,9 @@ def insert_rows(model: type[peewee.Model], columns: Iterable[str], rows: Iterabl
             if type(value) is dt.datetime:
                 key = id(value)
                 if key not in formatted:
-                    formatted[key] = _copy_text(value)
+                    formatted[key] = copy_text(value)
                 return formatted[key]
-            return _copy_text(value)
+            return copy_text(value)
 
         def flush() -> None:
             cursor.copy_expert(f'COPY "{table}" ({names}) FROM STDIN', io.StringIO("".join(batch)))

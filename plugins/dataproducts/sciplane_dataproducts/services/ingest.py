@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import orjson
 
 from sciplane import Conflict, database, is_postgres, utcnow
+from sciplane.db import copy_text
 
 from ..api import Datum
 from ..models import Product, Target
@@ -35,7 +36,6 @@ _EPOCH = dt.datetime(1970, 1, 1)
 _EPOCH_UTC = _EPOCH.replace(tzinfo=dt.UTC)
 _US = dt.timedelta(microseconds=1)
 COPY_READ = 1 << 20
-_COPY_TEXT = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 @dataclass(frozen=True)
@@ -116,10 +116,10 @@ def _insert_chunk(chunk: list[Datum], owner: Owner, stamp: dt.datetime) -> int:
 
 def _copy_lines(chunk: list[Datum], owner: Owner, stamp: dt.datetime) -> tuple[str, int]:
     """A chunk in COPY's text format, and its row count."""
-    shared = (f"{owner.target_id}\t{_copy_null(owner.product_id)}\t{_copy_text(owner.data_type)}\t",
-              f"\t{_copy_null(owner.created_by)}\t{stamp.isoformat()}\n")
+    shared = (f"{owner.target_id}\t{copy_text(owner.product_id)}\t{copy_text(owner.data_type)}\t",
+              f"\t{copy_text(owner.created_by)}\t{copy_text(stamp)}\n")
     lines = "".join(
-        f"{shared[0]}{_copy_text(name)}\t{_copy_text(location)}\t{ts}\t"
+        f"{shared[0]}{copy_text(name)}\t{copy_text(location)}\t{ts}\t"
         f"{text.decode().replace(chr(92), chr(92) * 2)}\t\\\\x{digest.hex()}{shared[1]}"
         for name, location, ts, text, digest in _values(chunk))
     return lines, len(chunk)
@@ -181,11 +181,3 @@ class _CopyWriter:
         created = cursor.rowcount
         cursor.execute(f"TRUNCATE {STAGE}")
         return created
-
-
-def _copy_text(value: str) -> str:
-    return value.translate(_COPY_TEXT)
-
-
-def _copy_null(value: int | None) -> str:
-    return "\\N" if value is None else str(value)
