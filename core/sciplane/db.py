@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
+import operator
 import random
 import re
 import weakref
@@ -186,22 +188,18 @@ def insert_rows(model: type[peewee.Model], columns: Iterable[str], rows: Iterabl
         import io
         cursor = target.cursor()
         batch: list[str] = []
-        formatted: dict[int, str] = {}  # timestamps repeat (created/updated of one batch): format each once
-
-        def text(value: Any) -> str:
-            if type(value) is dt.datetime:
-                key = id(value)
-                if key not in formatted:
-                    formatted[key] = copy_text(value)
-                return formatted[key]
-            return copy_text(value)
+        # One converter per value type, looked up by exact type (bool before int); a batch's timestamps
+        # repeat (created/updated), so each distinct one is formatted once.
+        formats: dict[type, Callable[[Any], str]] = {
+            int: str, str: operator.methodcaller("translate", _COPY_ESCAPES), float: repr,
+            dt.datetime: functools.lru_cache(maxsize=256)(copy_text), bool: copy_text, type(None): copy_text}
 
         def flush() -> None:
             cursor.copy_expert(f'COPY "{table}" ({names}) FROM STDIN', io.StringIO("".join(batch)))
             batch.clear()
 
         for row in rows:
-            batch.append("\t".join(map(text, row)) + "\n")
+            batch.append("\t".join([formats.get(type(value), copy_text)(value) for value in row]) + "\n")
             count += 1
             if len(batch) >= chunk:
                 flush()

@@ -75,7 +75,9 @@ class PayloadIOV(BaseModel):
     major_iov_end = peewee.BigIntegerField()
     minor_iov_end = peewee.BigIntegerField()
     extra = peewee.CharField(max_length=255, null=True)
-    payload_list = peewee.ForeignKeyField(PayloadList, null=True, on_delete="CASCADE", backref="iovs", index=False)
+    # No database constraint (migration 0002): writers lock the list first, and the services delete a
+    # tag's IOVs with its lists and refuse to delete a list that holds any.
+    payload_list = peewee.ForeignKeyField(PayloadList, null=True, backref="iovs", index=False)
     created = peewee.DateTimeField(default=utcnow)
     updated = peewee.DateTimeField(default=utcnow)
 

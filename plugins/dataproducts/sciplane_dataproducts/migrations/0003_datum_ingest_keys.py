@@ -43,8 +43,13 @@ def _rebuild_sqlite(db, indexes: list[str], references: dict[str, str]) -> None:
         timestamp_us {types['big']} NOT NULL, value TEXT NOT NULL, value_hash {types['blob']} NOT NULL,
         created_by {types['int']}, created {types['time']} NOT NULL)""")
     db.execute_sql(f"INSERT INTO dp_datum_rebuilt ({COLUMNS}) SELECT {COLUMNS} FROM dp_datum")
+    # Ids are never reused: the rebuilt table continues the old one's AUTOINCREMENT counter.
+    used = db.execute_sql("SELECT seq FROM sqlite_sequence WHERE name = 'dp_datum'").fetchone()
     db.execute_sql("DROP TABLE dp_datum")
     db.execute_sql("ALTER TABLE dp_datum_rebuilt RENAME TO dp_datum")
+    if used is not None:
+        db.execute_sql("DELETE FROM sqlite_sequence WHERE name = 'dp_datum'")
+        db.execute_sql("INSERT INTO sqlite_sequence (name, seq) VALUES ('dp_datum', ?)", (used[0],))
     for statement in indexes:
         db.execute_sql(statement)
 
