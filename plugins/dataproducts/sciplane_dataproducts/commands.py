@@ -7,6 +7,7 @@ they are made as (without it, the operator acts as staff and owns nothing).
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from pathlib import Path
@@ -21,6 +22,7 @@ from .models import Product
 from .services import product_forms, uploads
 
 NAME = "dataproducts"
+TOKEN = re.compile(r"[0-9a-f]{32}")
 OPERATOR = Identity(username="operator", name="operator", is_staff=True, provider="cli", via="cli")
 
 
@@ -113,27 +115,44 @@ def list_products(ctx, username, target, fits, limit) -> None:
 @dp.command()
 @click.option("--dry-run", is_flag=True, help="Only list the orphaned keys.")
 @click.option("--min-age", type=int, default=3600, show_default=True,
-              help="Seconds a blob must have existed: younger ones may belong to an upload still in progress.")
+              help="Seconds a blob must have existed: younger ones may belong to an upload still in progress. "
+                   "A store that cannot tell a blob's age is only collected with --min-age 0.")
 @pass_app
 def gc(ctx, dry_run: bool, min_age: int) -> None:
-    """Delete blobs no product refers to (left behind by a crash between the write and the commit)."""
+    """Delete blobs of uploads that never became products (a crash between the write and the commit).
+
+    Only keys in the upload layout (a 32-hex token segment) are considered, so files a pipeline wrote for a
+    later registration are never touched; each key is looked up again just before it is deleted."""
     cat = _catalogue(ctx)
-    with ctx.database.connection_context():
-        known = {key for (key,) in Product.select(Product.blob_key).tuples()}
     cutoff = time.time() - min_age
-    orphans = [key for key in cat.store.keys() if key not in known and _older(cat.store, key, cutoff)]
-    for key in orphans:
-        if not dry_run:
-            cat.store.delete(key)
-        click.echo(key)
-    click.echo(f"{len(orphans)} orphaned blob(s) {'found' if dry_run else 'deleted'}", err=True)
+    found = 0
+    with ctx.database.connection_context():
+        for key in cat.store.keys():
+            if not _uploaded(key) or not _older(cat.store, key, cutoff, min_age):
+                continue
+            if Product.select().where(Product.blob_key == key).exists():
+                continue
+            found += 1
+            if not dry_run:
+                cat.store.delete(key)
+            click.echo(key)
+    click.echo(f"{found} orphaned blob(s) {'found' if dry_run else 'deleted'}", err=True)
 
 
-def _older(store, key: str, cutoff: float) -> bool:
-    """Whether the blob was written before ``cutoff``; a remote store's blobs, whose age is unknown, count as old."""
+def _uploaded(key: str) -> bool:
+    """Whether the key has the upload layout's token segment (``…/<32 hex>/<file name>``)."""
+    parts = key.split("/")
+    return len(parts) >= 2 and TOKEN.fullmatch(parts[-2]) is not None
+
+
+def _older(store, key: str, cutoff: float, min_age: int) -> bool:
+    """Whether the blob was written before ``cutoff``; a remote store's blobs, whose age is unknown, only when
+    no minimum age is asked for."""
     path = store.local_path(key)
+    if path is None:
+        return min_age == 0
     try:
-        return path is None or path.stat().st_mtime < cutoff
+        return path.stat().st_mtime < cutoff
     except FileNotFoundError:
         return False
 

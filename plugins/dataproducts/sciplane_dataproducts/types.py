@@ -61,7 +61,7 @@ class TypeRegistry:
         return cls(specs, settings)
 
     def __contains__(self, key: object) -> bool:
-        return key in self._specs
+        return isinstance(key, str) and key in self._specs
 
     def get(self, key: str) -> TypeSpec:
         return self._specs[key]

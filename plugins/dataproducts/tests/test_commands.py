@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import time
 
@@ -37,14 +38,17 @@ def test_upload_list_and_gc(cli, tom, world, tmp_path, app):
     assert refused.exit_code != 0 and "Not a valid data_product_type" in refused.output
     assert Product.select().count() == 2 and Datum.select().count() == 2
     store = app.sciplane.blobs.get("files")
-    import io
-    store.put("stray/orphan.bin", io.BytesIO(b"left by a crash"))
+    orphan, pipeline = "t/none/" + "ab" * 16 + "/orphan.bin", "raw/20210907/waiting.fits"
+    for key in (orphan, pipeline):
+        store.put(key, io.BytesIO(b"left by a crash"))
     assert "0 orphaned" in cli("dp", "gc").output  # too young: it may belong to an upload in progress
     old = time.time() - 7200
-    os.utime(store.local_path("stray/orphan.bin"), (old, old))
-    assert "stray/orphan.bin" in cli("dataproducts", "gc", "--dry-run").output and store.exists("stray/orphan.bin")
-    assert "1 orphaned blob(s) deleted" in cli("dp", "gc").output and not store.exists("stray/orphan.bin")
-    assert len(list(store.keys())) == 2
+    for key in (orphan, pipeline):
+        os.utime(store.local_path(key), (old, old))
+    assert orphan in cli("dataproducts", "gc", "--dry-run").output and store.exists(orphan)
+    assert "1 orphaned blob(s) deleted" in cli("dp", "gc").output and not store.exists(orphan)
+    # A file a pipeline wrote for a later registration is not in the upload layout: never collected.
+    assert store.exists(pipeline) and len(list(store.keys())) == 3
 
 
 def test_demo(sciplane_cli, app, gsp, world):

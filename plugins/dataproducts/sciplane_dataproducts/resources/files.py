@@ -10,7 +10,6 @@ import operator
 import re
 import shlex
 from typing import Any
-from urllib.parse import unquote
 
 import falcon
 import peewee
@@ -24,7 +23,7 @@ from ..services.selection import product_list
 from ..services.targets import contains
 from ..wire import downloads, metadata
 from ..wire.bodies import tolerant_parameters
-from ..wire.listing import Filter, filter_conditions, integer, last
+from ..wire.listing import Filter, digits, filter_conditions, integer, last
 from ..wire.metadata import field
 from ..wire.uploads import is_multipart, unsupported
 
@@ -38,6 +37,7 @@ INTEGERS = ("observation_id", "configuration_id", "block_id", "image_id", "satur
 LINKS = {"original_file_id": Product.original_file, "parent_file_id": Product.parent_file}
 SEARCHED = ("file_name", "obstype", "object", "filter", "filter_2", "grating", "slit", "obsra", "obsdec", "roi",
             "wavmode", "proposal_id", "block_id", "date")
+MAX_SEARCH_TERMS = 20  # each term tests 14 columns in every visibility branch
 UNPORTED = ("calibrations", "reclassify", "reduce", "spectrum/extract", "spectrum/calibrate/wavelength", "visualize")
 
 
@@ -75,6 +75,9 @@ def _search(text: str) -> peewee.Expression:
         terms = [t for t in shlex.split(text.replace(",", " ")) if t]
     except ValueError:  # an unbalanced quote: take the words as they are
         terms = [t for t in re.split(r"[\s,]+", text) if t]
+    terms = list(dict.fromkeys(terms))
+    if len(terms) > MAX_SEARCH_TERMS:
+        raise ValueError(f"Ensure the search has no more than {MAX_SEARCH_TERMS} terms.")
     columns = [peewee.fn.LOWER(peewee.Cast(getattr(Product, name), "TEXT")) for name in SEARCHED]
     matches = [functools.reduce(operator.or_, [contains(column, term.casefold()) for column in columns])
                for term in terms]
@@ -155,7 +158,7 @@ class Files(_Files):
                                          registration=registration)
 
         if registration:
-            outcome = uploads.register(cat, req.identity, req.get_media(), check)
+            outcome = uploads.register(cat, req, check)
         else:
             outcome = uploads.upload(cat, req, check)
         resp.status = falcon.HTTP_201
@@ -167,7 +170,7 @@ class Files(_Files):
         if raw in (None, ""):
             raise ValidationFailed(errors={"id": ["This field is required."]})
         text = str(last(raw) if isinstance(raw, list) else raw).strip()
-        if not text.isdigit() or len(text) > 9:
+        if not digits(text) or len(text) > 9:
             raise ValidationFailed(errors={"id": ["A valid integer is required."]})
         self.delete(req, resp, int(text))
 
@@ -207,8 +210,8 @@ class Downloads(_Files):
                file_name: str) -> None:
         product = (Product.select().where(SCOPE & (Product.token == token) & self.cat.visible_products(req.identity))
                    .first())
-        if product is None or records.download_path(product, self.mount) != (
-                f"{self.mount}/downloads/{token}/{day}/{directory}/{records.quote(unquote(file_name))}"):
+        # Falcon has decoded the segments already; each must agree with the record's.
+        if product is None or records.download_segments(product) != (token, day, directory, file_name):
             raise access.missing(req.identity, products.NOT_FOUND)
         downloads.send(req, resp, product, self.cat.store)
 
@@ -217,7 +220,7 @@ class Unported:
     """GSP Live's pipeline actions: routed so clients get an explicit answer instead of a 404."""
 
     def _answer(self, req: falcon.Request, resp: falcon.Response) -> None:
-        raise APIError("This GSP Live action is not available in this service.", status=501, code="not_implemented",
-                       detail="This GSP Live action is not available in this service.")
+        raise APIError("Not implemented in this server.", status=501, code="not_implemented",
+                       detail="Not implemented in this server.")
 
     on_get = on_post = on_put = on_patch = on_delete = _answer

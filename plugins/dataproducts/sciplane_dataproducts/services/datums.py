@@ -28,6 +28,7 @@ from sciplane import (
 from .. import access
 from ..catalogue import Catalogue
 from ..models import CHANGE, DELETE, Datum, Product, Target
+from ..wire.listing import digits
 from ..wire.times import DATETIME_FORMATS, from_us, parse_time, stamp, to_us
 from .ingest import CONFLICT, canonical, hold
 
@@ -106,7 +107,7 @@ def _target(identity: Identity, item: Mapping, errors: dict, settings) -> Target
         errors["target"] = ["This field is required."]
         return None
     raw = item["target"]
-    if isinstance(raw, bool) or not str(raw).isdigit():
+    if isinstance(raw, bool) or not digits(str(raw)) or len(str(raw)) > 18:
         errors["target"] = [f"Incorrect type. Expected pk value, received {type(raw).__name__}."]
         return None
     # Creating on a target needs `change`; a target without it is, to this caller, one that does not exist.
@@ -120,7 +121,7 @@ def _product(cat: Catalogue, identity: Identity, item: Mapping, target: Target |
     raw = item.get("data_product")
     if raw in (None, ""):
         return None
-    if isinstance(raw, bool) or not str(raw).isdigit():
+    if isinstance(raw, bool) or not digits(str(raw)) or len(str(raw)) > 18:
         errors["data_product"] = [f"Incorrect type. Expected pk value, received {type(raw).__name__}."]
         return None
     product = Product.select().where((Product.id == int(raw)) & cat.visible_products(identity)).first()

@@ -20,17 +20,19 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import orjson
+import peewee
 
 from sciplane import Conflict, database, is_postgres, utcnow
 from sciplane.db import copy_text
 
-from ..api import Datum
+from ..api import Datum, ProcessingError
 from ..models import Product, Target
 
 COLUMNS = ("target_id", "data_product_id", "data_type", "source_name", "source_location", "timestamp_us", "value",
            "value_hash", "created_by", "created")
 NAMES = ", ".join(COLUMNS)
 STAGE = "dp_datum_stage"
+DATA_TYPE, SOURCE_NAME, SOURCE_LOCATION = 100, 100, 200  # column widths
 CONFLICT = "ON CONFLICT (target_id, data_type, timestamp_us, value_hash) DO NOTHING"
 _EPOCH = dt.datetime(1970, 1, 1)
 _EPOCH_UTC = _EPOCH.replace(tzinfo=dt.UTC)
@@ -50,18 +52,21 @@ class Owner:
 
 def hold(targets: Iterable[int], products: Iterable[int] = ()) -> None:
     """Keep the targets and products datums are about to refer to until the commit, as foreign keys would
-    (datums have none: checking each of a million rows costs a third of an ingest).  PostgreSQL: the rows
-    are share-locked, so a concurrent delete waits, and one that won the race is a 409; SQLite serializes
-    its writers already."""
-    if not is_postgres(database):
-        return
+    (datums have none: checking each of a million rows costs a third of an ingest).  On PostgreSQL the rows
+    are share-locked, so a delete (which locks them for update first) waits; on SQLite the caller's write
+    transaction already excludes other writers.  One deleted since the caller checked it is a 409."""
     for model, wanted in ((Target, set(targets)), (Product, set(products))):
         if not wanted:
             continue
-        found = {ident for (ident,) in model.select(model.id).where(model.id.in_(sorted(wanted)))
-                 .for_update("FOR SHARE").tuples()}
+        query = model.select(model.id).where(model.id.in_(sorted(wanted)))
+        found = {ident for (ident,) in locked(query, "FOR SHARE").tuples()}
         if found != wanted:
             raise Conflict(f"{model.__name__} {min(wanted - found)} was deleted meanwhile.", code="deleted_meanwhile")
+
+
+def locked(query: peewee.ModelSelect, mode: str = "FOR UPDATE") -> peewee.ModelSelect:
+    """``query`` locking its rows on PostgreSQL; SQLite has no row locks (its writers are serialized)."""
+    return query.for_update(mode) if is_postgres(database) else query
 
 
 def timestamp_us(value: dt.datetime) -> int:
@@ -76,6 +81,8 @@ def canonical(value: dict) -> bytes:
 
 def ingest(datums: Iterable[Datum], owner: Owner, chunk_rows: int) -> tuple[int, int]:
     """Store ``datums``; returns (created, skipped)."""
+    if len(owner.data_type) > DATA_TYPE:
+        raise ProcessingError(f"A data type may have {DATA_TYPE} characters: {owner.data_type[:40]!r}.")
     iterator = iter(datums)
     stamp = utcnow()
     if not is_postgres(database):
@@ -100,9 +107,12 @@ def _values(chunk: list[Datum]) -> Iterator[tuple[str, str, int, bytes, bytes]]:
     for datum in chunk:
         if not isinstance(datum, Datum) or not isinstance(datum.value, dict):
             raise TypeError(f"a processor yielded {datum!r}, not a Datum with a dict value")
+        name, location = datum.source_name or "", datum.source_location or ""
+        if len(name) > SOURCE_NAME or len(location) > SOURCE_LOCATION:  # the columns' widths, on both engines
+            raise ProcessingError(f"A source name may have {SOURCE_NAME} characters and a source location "
+                                  f"{SOURCE_LOCATION}: {name[:40]!r}, {location[:40]!r}.")
         text = canonical(datum.value)
-        yield (datum.source_name or "", datum.source_location or "", timestamp_us(datum.timestamp), text,
-               hashlib.sha256(text).digest())
+        yield name, location, timestamp_us(datum.timestamp), text, hashlib.sha256(text).digest()
 
 
 def _insert_chunk(chunk: list[Datum], owner: Owner, stamp: dt.datetime) -> int:

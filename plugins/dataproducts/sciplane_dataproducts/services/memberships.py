@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from sciplane import Identity
 
 from ..models import Group, Membership, name_key
+from ..wire.listing import digits
 
 
 def member_groups(identity: Identity, items: list) -> tuple[list[Group], list[str]]:
@@ -20,9 +21,9 @@ def member_groups(identity: Identity, items: list) -> tuple[list[Group], list[st
             ident, name = item, None
         else:
             text = str(item).strip()
-            ident, name = (int(text), None) if text.isdigit() and len(text) < 10 else (None, text)
+            ident, name = (int(text), None) if digits(text) and len(text) < 10 else (None, text)
         if ident is not None:
-            query = Group.select().where(Group.id == ident) if str(ident).isdigit() else None
+            query = Group.select().where(Group.id == ident) if digits(str(ident)) and len(str(ident)) < 10 else None
         else:
             query = Group.select().where(Group.name_key == name_key(str(name or "")))
         group = query.first() if query is not None else None

@@ -18,6 +18,7 @@ from sciplane import Identity, ValidationFailed
 from .. import access
 from ..models import CHANGE, VIEW, Group, ObservationRecord, Product, Target
 from ..types import TypeRegistry
+from ..wire.listing import digits
 from .memberships import member_groups
 
 TOM_FIELDS = ("target", "data_product_type", "product_id", "observation_record", "facility", "extra_data", "groups")
@@ -85,7 +86,7 @@ class _Checker:
 
     def pk(self, name: str) -> int | None:
         value = self.data[name]
-        if isinstance(value, bool) or not str(value).strip().isdigit() or len(str(value).strip()) > 18:
+        if isinstance(value, bool) or not digits(str(value).strip()) or len(str(value).strip()) > 18:
             self.errors[name] = [f"Incorrect type. Expected pk value, received {type(value).__name__}."]
             return None
         return int(str(value).strip())
@@ -155,7 +156,7 @@ class _Checker:
         if not self.present("data_type"):
             return None
         value = self.data["data_type"]
-        if isinstance(value, bool) or not str(value).strip().isdigit() or int(str(value).strip()) not in LEVELS:
+        if isinstance(value, bool) or not digits(str(value).strip()) or int(str(value).strip()) not in LEVELS:
             self.errors["data_type"] = [f'"{value}" is not a valid choice.']
             return None
         return int(str(value).strip())

@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import logging
 import secrets
+import sqlite3
 import tempfile
 import uuid
 from dataclasses import dataclass
@@ -20,7 +21,16 @@ from typing import Any
 
 import peewee
 
-from sciplane import APIError, Conflict, Identity, PermissionDenied, ValidationFailed, utcnow, write_transaction
+from sciplane import (
+    APIError,
+    Conflict,
+    Identity,
+    PermissionDenied,
+    ValidationFailed,
+    database,
+    utcnow,
+    write_transaction,
+)
 from sciplane.storage import BlobInfo
 
 from .. import access
@@ -29,7 +39,7 @@ from ..catalogue import Catalogue
 from ..fits import goodman
 from ..fits.header import ParsedHeader, is_fits, read_header
 from ..models import DELETE, GROUP, PRODUCT, PROPOSAL, VIEW, Datum, Grant, Group, Membership, Product, ProductHeader
-from .ingest import Owner, hold, ingest
+from .ingest import Owner, hold, ingest, locked
 from .product_forms import Draft
 
 log = logging.getLogger("sciplane.dataproducts")
@@ -92,8 +102,6 @@ def _create(cat: Catalogue, identity: Identity, draft: Draft, blob: BlobInfo, he
     if draft.goodman and parsed is None:
         raise ValidationFailed(errors={"file": ["Not a FITS file."]})
     file_name = draft.file_name or file_name
-    if draft.goodman:
-        _refuse_duplicate(cat, identity, file_name, blob.sha256)
     now = utcnow()
     row = Product(product_id=draft.product_id, target=draft.target, observation_record=draft.observation_record,
                   facility=draft.facility, data_product_type=draft.data_product_type, extra_data=draft.extra_data,
@@ -104,13 +112,15 @@ def _create(cat: Catalogue, identity: Identity, draft: Draft, blob: BlobInfo, he
     with write_transaction():
         if row.target_id is not None:
             hold([row.target_id])
+        if draft.goodman:
+            _refuse_duplicate(cat, identity, file_name, blob.sha256)
         own = _lineage(cat, identity, row, draft)
         row.proposal_bound = _binds(identity, row.proposal_id)
         try:
-            row.save()
-        except peewee.IntegrityError:  # a concurrent upload took the product_id since the form was checked
-            raise ValidationFailed(errors={"product_id": ["data product with this product id already exists."]}) \
-                from None
+            with database.atomic():  # a savepoint: the transaction stays usable to find out what collided
+                row.save()
+        except peewee.IntegrityError:
+            raise _collision(row) from None
         if own is not None:
             row.original_file = row
             row.parent_file = row if own == OWN_PARENT_AND_ORIGINAL else None
@@ -120,6 +130,16 @@ def _create(cat: Catalogue, identity: Identity, draft: Draft, blob: BlobInfo, he
             ProductHeader.create(product=row, cards=parsed.cards)
         created, skipped = _process(cat, row)
     return Created(row, created, skipped)
+
+
+def _collision(row: Product) -> APIError:
+    """What a concurrent writer took since the form was checked: the product_id, or the blob's key."""
+    if row.product_id is not None and Product.select().where(Product.product_id == row.product_id).exists():
+        return ValidationFailed(errors={"product_id": ["data product with this product id already exists."]})
+    existing = Product.select(Product.id).where(Product.blob_key == row.blob_key).first()
+    if existing is not None:
+        return Conflict("File already catalogued.", code="duplicate_file", existing_id=existing.id)
+    return Conflict("The data product could not be stored; try again.", code="conflict")
 
 
 def token_of(key: str) -> str:
@@ -137,8 +157,7 @@ def _refuse_duplicate(cat: Catalogue, identity: Identity, file_name: str, sha256
                 .where((Product.file_name == file_name) & (Product.sha256 == sha256)
                        & cat.visible_products(identity)).first())
     if existing is not None:
-        raise Conflict(f"This file was uploaded already as file {existing.id}.", code="duplicate_file",
-                       existing_id=existing.id)
+        raise Conflict("File already catalogued.", code="duplicate_file", existing_id=existing.id)
 
 
 def _promote(cat: Catalogue, row: Product, parsed: ParsedHeader | None, draft: Draft) -> None:
@@ -252,12 +271,19 @@ def _process(cat: Catalogue, row: Product) -> tuple[int, int]:
             return ingest(result.datums, owner, cat.settings.ingest_chunk_rows)
     except ProcessingError as exc:
         raise _processing_failed(exc.message) from None
-    except (APIError, peewee.OperationalError):
+    except APIError:
         raise
     except Exception as exc:
+        if _database_failure(exc):  # the database's trouble, not the file's: the core answers it
+            raise
         error_id = uuid.uuid4().hex[:16]
         log.error("processing data product %r failed [error_id=%s]", row.file_name, error_id, exc_info=exc)
         raise _processing_failed(PROCESSING_FAILED, error_id=error_id) from None
+
+
+def _database_failure(exc: Exception) -> bool:
+    """peewee's errors, and the driver's own from the COPY writer (which bypasses peewee)."""
+    return isinstance(exc, (peewee.DatabaseError, sqlite3.Error)) or type(exc).__module__.startswith("psycopg2")
 
 
 def _processing_failed(message: str, **extra: Any) -> APIError:
@@ -302,11 +328,12 @@ def view_of(row: Product) -> ProductView:
                        metadata=dict(row.extra_metadata or {}))
 
 
-def get_visible(cat: Catalogue, identity: Identity, product_id: int, scope: peewee.Expression | None = None) -> Product:
+def get_visible(cat: Catalogue, identity: Identity, product_id: int, scope: peewee.Expression | None = None, *,
+                for_update: bool = False) -> Product:
     query = Product.select().where((Product.id == product_id) & cat.visible_products(identity))
     if scope is not None:
         query = query.where(scope)
-    product = query.first()
+    product = (locked(query) if for_update else query).first()
     if product is None:
         raise access.missing(identity, NOT_FOUND)
     return product
@@ -316,7 +343,9 @@ def delete(cat: Catalogue, identity: Identity, product_id: int, scope: peewee.Ex
     """§4.4: invisible → 404 (401 anonymous); raw → 403 ``raw_file_protected``; then a delete right.  The datums
     cascade, grants go, children keep the parent's name; the blob is deleted after the commit."""
     with write_transaction():
-        product = get_visible(cat, identity, product_id, scope)
+        # Locked first: an upload of datums to this product (which share-locks it) finishes before, or
+        # finds it gone after, and no datum outlives its product.
+        product = get_visible(cat, identity, product_id, scope, for_update=True)
         if access.is_raw(product):
             raise APIError("Raw files cannot be deleted.", status=403, code="raw_file_protected",
                            detail="Raw files cannot be deleted.")

@@ -36,22 +36,24 @@ def groups_of(product_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     return out
 
 
+NESTED_BRANCHES = 100  # products per statement: peewee nests compound selects, one level per branch
+
+
 def _nested_datums(product_ids: list[int], limit: int) -> dict[int, list]:
     """Each product's first ``limit`` datums in datum order: one branch per product, each a range of the
     (product, timestamp) index that stops at ``limit``, however many datums the product has."""
-    branches = []
-    for number, product_id in enumerate(product_ids):
-        first = (Datum.select(Datum.id).where(Datum.data_product == product_id)
-                 .order_by(Datum.timestamp_us, Datum.id).limit(limit).alias(f"first{number}"))
-        # A subquery of its own: SQLite refuses ORDER BY and LIMIT on the members of a compound select.
-        branches.append(peewee.Select([first], [peewee.Column(first, "id")]))
     nested: dict[int, list] = defaultdict(list)
-    if not branches:
-        return nested
-    query = (Datum.select().where(within(Datum.id, functools.reduce(operator.add, branches)))
-             .order_by(Datum.data_product, Datum.timestamp_us, Datum.id))
-    for datum in query:
-        nested[datum.data_product_id].append(datum)
+    for start in range(0, len(product_ids), NESTED_BRANCHES):
+        branches = []
+        for number, product_id in enumerate(product_ids[start:start + NESTED_BRANCHES]):
+            first = (Datum.select(Datum.id).where(Datum.data_product == product_id)
+                     .order_by(Datum.timestamp_us, Datum.id).limit(limit).alias(f"first{number}"))
+            # A subquery of its own: SQLite refuses ORDER BY and LIMIT on the members of a compound select.
+            branches.append(peewee.Select([first], [peewee.Column(first, "id")]))
+        query = (Datum.select().where(within(Datum.id, functools.reduce(operator.add, branches)))
+                 .order_by(Datum.data_product, Datum.timestamp_us, Datum.id))
+        for datum in query:
+            nested[datum.data_product_id].append(datum)
     return nested
 
 
@@ -81,10 +83,15 @@ def tom(req: falcon.Request, products: list[Product], mount: str, nested_limit: 
     } for p in products]
 
 
-def download_path(product: Product, mount: str) -> str:
-    """``<mount>/downloads/<token>/<yyyymmdd>/<dir>/<file name>`` (§8.5)."""
+def download_segments(product: Product) -> tuple[str, str, str, str]:
+    """(token, yyyymmdd, dir, file name) of the file's ``download_url`` (§8.5), unquoted."""
     day = (product.date or product.created.date()).strftime("%Y%m%d")
-    return f"{mount}/downloads/{product.token}/{day}/{download_dir(product)}/{quote(product.file_name)}"
+    return product.token, day, download_dir(product), product.file_name
+
+
+def download_path(product: Product, mount: str) -> str:
+    """``<mount>/downloads/<token>/<yyyymmdd>/<dir>/<file name>``, each segment quoted whole."""
+    return f"{mount}/downloads/" + "/".join(quote(segment, safe="") for segment in download_segments(product))
 
 
 def download_dir(product: Product) -> str:

@@ -31,6 +31,7 @@ from ..models import (
     name_key,
 )
 from ..wire.times import stamp
+from .ingest import locked
 from .memberships import member_groups
 
 SIDEREAL, NON_SIDEREAL = "SIDEREAL", "NON_SIDEREAL"
@@ -252,10 +253,10 @@ def _without_name(body: Body) -> Body:
     return body
 
 
-def get_for(identity: Identity, target_id: int, perm: str, settings) -> Target:
+def get_for(identity: Identity, target_id: int, perm: str, settings, *, for_update: bool = False) -> Target:
     """The target, if the caller may see it (else 404) and holds ``perm`` on it (else 403)."""
-    target = Target.select().where((Target.id == target_id)
-                                   & access.targets_with(identity, VIEW, settings)).first()
+    query = Target.select().where((Target.id == target_id) & access.targets_with(identity, VIEW, settings))
+    target = (locked(query) if for_update else query).first()
     if target is None:
         raise access.missing(identity, NOT_FOUND)
     if perm != VIEW and not Target.select().where(
@@ -287,7 +288,8 @@ def delete(identity: Identity, target_id: int, settings) -> list[str]:
     """Delete a target with its products (raw files are detached instead: they can never be deleted),
     datums and grants; returns the blob keys of the deleted products, for the caller to remove."""
     with write_transaction():
-        target = get_for(identity, target_id, DELETE, settings)
+        # Locked first: an upload to this target (which share-locks it) finishes before, or finds it gone.
+        target = get_for(identity, target_id, DELETE, settings, for_update=True)
         Product.update(target=None).where((Product.target == target) & (Product.reduction_level == 0)).execute()
         products = Product.select(Product.id).where(Product.target == target)
         keys = [key for (key,) in Product.select(Product.blob_key).where(Product.target == target).tuples()]

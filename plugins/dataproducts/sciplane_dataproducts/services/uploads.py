@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import falcon
+import orjson
 
-from sciplane import Conflict, Identity, PermissionDenied, ValidationFailed
+from sciplane import APIError, Conflict, Identity, PayloadTooLarge, PermissionDenied, ValidationFailed
 from sciplane.storage import BlobInfo
 
 from ..api import ProductView
@@ -82,11 +83,23 @@ def storage_key(cat: Catalogue, draft: Draft | None, file_name: str) -> str:
                        data_product_type=draft.data_product_type if draft else "", file_name=file_name,
                        facility=facility, instrument=None, is_fits=False, mimetype="", size=0, sha256="",
                        created=products.now_utc(), created_by=None)
-    chosen = cat.hook.dp_storage_key(product=view, filename=file_name)
-    if chosen:
-        return chosen
     safe_name = _KEY_NAME.sub("_", file_name).strip("._") or "upload"
+    chosen = _safe_key(cat.hook.dp_storage_key(product=view, filename=file_name) or "")
+    if chosen:
+        # A plugin's key may name a file stored already (TOM's DATA_PRODUCT_PATH repeats for a repeated
+        # name): a token then keeps the new upload from replacing another product's file.
+        taken = cat.store.exists(chosen) or Product.select().where(Product.blob_key == chosen).exists()
+        if not taken:
+            return chosen
+        folder, _, name = chosen.rpartition("/")
+        return f"{folder + '/' if folder else ''}{secrets.token_hex(16)}/{name}"
     return f"{slug(target.name if target else None)}/{slug(facility)}/{secrets.token_hex(16)}/{safe_name}"
+
+
+def _safe_key(key: str) -> str:
+    """A plugin's key in the characters every store accepts (``[A-Za-z0-9._-]`` segments, no dot segments)."""
+    segments = [_KEY_NAME.sub("_", part).strip(".") for part in key.split("/")]
+    return "/".join(part for part in segments if part)
 
 
 def slug(text: str | None) -> str:
@@ -95,12 +108,13 @@ def slug(text: str | None) -> str:
     return _SLUG.sub("-", folded).strip("-") or "none"
 
 
-def register(cat: Catalogue, identity: Identity, body: Any, check: Check) -> products.Created:
+def register(cat: Catalogue, req: falcon.Request, check: Check) -> products.Created:
     """A staff registration of a blob written to the store by someone else (the pipeline): it is streamed
     once for its SHA-256, size and leading bytes; a refused registration leaves the blob where it was."""
-    if not identity.staff:
+    identity = req.identity
+    if not identity.staff:  # before the body is read: nobody else may make a worker parse it
         raise PermissionDenied(detail="Only staff may register stored files.")
-    body = body if isinstance(body, Mapping) else {}
+    body = json_body(req, cat.settings.max_json_bytes)
     key = body.get("blob_key")
     if not isinstance(key, str) or not key:
         raise ValidationFailed(errors={"blob_key": ["This field is required."]})
@@ -115,8 +129,25 @@ def register(cat: Catalogue, identity: Identity, body: Any, check: Check) -> pro
         raise Conflict(f"This blob is registered already as file {registered.id}.", code="duplicate_file",
                        existing_id=registered.id)
     draft = check({name: value for name, value in body.items() if name != "blob_key"}, False)
+    if draft.file_name is not None:
+        draft.file_name = sanitize_file_name(draft.file_name)
     blob, head = _read_stored(cat, key)
     return products.create(cat, identity, draft, blob, head, key.rsplit("/", 1)[-1], owns_blob=False)
+
+
+def json_body(req: falcon.Request, limit: int) -> Mapping[str, Any]:
+    """A JSON object of at most ``limit`` bytes (this route accepts upload-sized bodies, JSON ones are smaller)."""
+    if req.content_length is not None and req.content_length > limit:
+        raise PayloadTooLarge(max_bytes=limit, detail=f"Upload exceeds the limit of {limit} bytes.")
+    raw = req.bounded_stream.read(limit + 1)
+    if len(raw) > limit:
+        raise PayloadTooLarge(max_bytes=limit, detail=f"Upload exceeds the limit of {limit} bytes.",
+                              headers={"Connection": "close"})
+    try:
+        body = orjson.loads(raw) if raw else {}
+    except orjson.JSONDecodeError:
+        raise APIError("The body is not valid JSON.", status=400, code="malformed_body") from None
+    return body if isinstance(body, Mapping) else {}
 
 
 def _read_stored(cat: Catalogue, key: str) -> tuple[BlobInfo, bytes]:

@@ -23,6 +23,8 @@ AUTH_DETAILS = {
     "token_has_spaces": ("invalid_token", "Invalid token header. Token string should not contain spaces."),
     "inactive_user": ("invalid_token", "User inactive or deleted."),
 }
+# The phrases both references' clients know (RFC 9110 renamed 413 "Content Too Large").
+TITLES = {413: "Payload Too Large"}
 DETAILS = {
     "validation_failed": "Invalid input.",
     "forbidden": "You do not have permission to perform this action.",
@@ -42,7 +44,10 @@ def render(error: APIError, req: falcon.Request) -> RenderedError:
         status, detail = 400, DETAILS["validation_failed"]
     elif code == "forbidden":
         code, detail = "permission_denied", DETAILS["forbidden"]
-    body: dict[str, Any] = {"title": f"{status} {falcon.code_to_http_status(status).split(' ', 1)[1]}",
+    if code == "payload_too_large" and "max_bytes" in extra:
+        detail = f"Upload exceeds the limit of {extra['max_bytes']} bytes."
+    phrase = TITLES.get(status) or falcon.code_to_http_status(status).split(" ", 1)[1]
+    body: dict[str, Any] = {"title": f"{status} {phrase}",
                             "code": code, "detail": detail}
     if error.description and error.description != detail:
         body["description"] = error.description

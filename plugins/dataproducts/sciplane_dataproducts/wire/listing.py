@@ -31,11 +31,22 @@ class Filter:
     alias_of: str | None = None
 
 
+BIGGEST = 2**63 - 1  # the widest integer column; beyond it, a number cannot match and would overflow SQLite
+
+
+def digits(text: object) -> bool:
+    """ASCII digits only (``str.isdigit`` also accepts ``²`` and other digits ``int`` refuses)."""
+    return isinstance(text, str) and text.isascii() and text.isdigit()
+
+
 def integer(text: str) -> int:
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
         raise ValueError("Enter a number.") from None
+    if abs(value) > BIGGEST:
+        raise ValueError(f"Ensure this value is less than or equal to {BIGGEST}.")
+    return value
 
 
 def last(value: Any) -> str:
@@ -87,7 +98,7 @@ def _positive(params: Mapping[str, Any], name: str, *, zero: bool = False) -> in
         value = int(text)
     except ValueError:
         value = -1
-    if value < (0 if zero else 1):
+    if value < (0 if zero else 1) or value > BIGGEST:
         raise APIError(f"Invalid {name}: {text!r} is not a {'non-negative' if zero else 'positive'} integer.",
                        status=400, code="invalid_pagination")
     return value
