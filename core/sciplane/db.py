@@ -212,6 +212,25 @@ def insert_rows(model: type[peewee.Model], columns: Iterable[str], rows: Iterabl
     return len(rows)
 
 
+def rebuild_sqlite_table(db: peewee.Database, table: str, body: str, indexes: Iterable[str] = ()) -> None:
+    """Recreate ``table`` as ``CREATE TABLE <table> (<body>)`` keeping its rows, on SQLite, which cannot add or
+    drop a constraint otherwise; its indexes are then ``indexes``.  Nothing may refer to the table.  Ids are
+    never reused: the new table continues the old one's AUTOINCREMENT counter."""
+    rebuilt = f"{table}_rebuilt"
+    db.execute_sql(f'CREATE TABLE "{rebuilt}" ({body})')
+    columns = ", ".join(f'"{row[1]}"' for row in db.execute_sql(f'PRAGMA table_info("{rebuilt}")').fetchall())
+    db.execute_sql(f'INSERT INTO "{rebuilt}" ({columns}) SELECT {columns} FROM "{table}"')
+    used = (db.execute_sql("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)).fetchone()
+            if db.table_exists("sqlite_sequence") else None)
+    db.execute_sql(f'DROP TABLE "{table}"')
+    db.execute_sql(f'ALTER TABLE "{rebuilt}" RENAME TO "{table}"')
+    if used is not None:
+        db.execute_sql("DELETE FROM sqlite_sequence WHERE name = ?", (table,))
+        db.execute_sql("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table, used[0]))
+    for statement in indexes:
+        db.execute_sql(statement)
+
+
 def close_connection(db: peewee.Database | peewee.DatabaseProxy | None = None) -> None:
     """Return the thread's connection to the pool, rolling back anything left open."""
     db = db or database

@@ -237,3 +237,20 @@ def test_insert_rows_keeps_order_and_values(things):
         stored = list(Thing.select().order_by(Thing.id))
     assert [t.name for t in stored] == [n for n, _ in rows]
     assert [t.payload for t in stored] == [p for _, p in rows]
+
+
+def test_a_rebuilt_sqlite_table_keeps_rows_indexes_and_its_id_counter():
+    from sciplane.db import rebuild_sqlite_table
+
+    db = peewee.SqliteDatabase(":memory:", pragmas={"foreign_keys": 1})
+    db.execute_sql("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+    db.execute_sql("CREATE TABLE child (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+                   "parent_id INTEGER REFERENCES parent (id), name TEXT NOT NULL)")
+    db.execute_sql("INSERT INTO parent (id) VALUES (1)")
+    db.execute_sql("INSERT INTO child (parent_id, name) VALUES (1, 'a'), (1, 'b')")
+    db.execute_sql("DELETE FROM child WHERE name = 'b'")
+    rebuild_sqlite_table(db, "child", "id INTEGER PRIMARY KEY AUTOINCREMENT, parent_id INTEGER, name TEXT NOT NULL",
+                         ["CREATE INDEX child_name ON child (name)"])
+    db.execute_sql("INSERT INTO child (parent_id, name) VALUES (7, 'c')")  # no foreign key any more
+    assert db.execute_sql("SELECT id, parent_id, name FROM child ORDER BY id").fetchall() == [(1, 1, "a"), (3, 7, "c")]
+    assert [row[1] for row in db.execute_sql("PRAGMA index_list('child')").fetchall()] == ["child_name"]

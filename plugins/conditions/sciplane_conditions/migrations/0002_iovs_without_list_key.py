@@ -8,31 +8,22 @@ lists' IOVs, and a list that holds IOVs cannot be deleted.
 
 import peewee
 
-COLUMNS = ("id, payload_url, checksum, size, major_iov, minor_iov, major_iov_end, minor_iov_end, extra, "
-           "payload_list_id, created, updated")
+from sciplane.db import rebuild_sqlite_table
+
 RESOLVE_INDEX = """CREATE INDEX cond_piov_resolve ON cond_payload_iov
     (payload_list_id, major_iov DESC, minor_iov DESC, id DESC)"""
 
 
 def _rebuild_sqlite(db, reference: str) -> None:
-    """SQLite cannot add or drop a constraint: the table is rebuilt (nothing refers to it)."""
-    db.execute_sql(f"""CREATE TABLE cond_payload_iov_rebuilt (
+    rebuild_sqlite_table(db, "cond_payload_iov", f"""
         id INTEGER PRIMARY KEY AUTOINCREMENT, payload_url VARCHAR(255) NOT NULL,
         checksum VARCHAR(255) NOT NULL DEFAULT '', size INTEGER, major_iov INTEGER NOT NULL,
         minor_iov INTEGER NOT NULL, major_iov_end INTEGER NOT NULL, minor_iov_end INTEGER NOT NULL,
         extra VARCHAR(255), payload_list_id INTEGER {reference}, created DATETIME NOT NULL,
         updated DATETIME NOT NULL,
         CONSTRAINT cond_piov_range CHECK (major_iov_end > major_iov OR
-                                          (major_iov_end = major_iov AND minor_iov_end >= minor_iov)))""")
-    db.execute_sql(f"INSERT INTO cond_payload_iov_rebuilt ({COLUMNS}) SELECT {COLUMNS} FROM cond_payload_iov")
-    # Ids are never reused: the rebuilt table continues the old one's AUTOINCREMENT counter.
-    used = db.execute_sql("SELECT seq FROM sqlite_sequence WHERE name = 'cond_payload_iov'").fetchone()
-    db.execute_sql("DROP TABLE cond_payload_iov")
-    db.execute_sql("ALTER TABLE cond_payload_iov_rebuilt RENAME TO cond_payload_iov")
-    if used is not None:
-        db.execute_sql("DELETE FROM sqlite_sequence WHERE name = 'cond_payload_iov'")
-        db.execute_sql("INSERT INTO sqlite_sequence (name, seq) VALUES ('cond_payload_iov', ?)", (used[0],))
-    db.execute_sql(RESOLVE_INDEX)
+                                          (major_iov_end = major_iov AND minor_iov_end >= minor_iov))""",
+                         [RESOLVE_INDEX])
 
 
 def up(migrator, db):

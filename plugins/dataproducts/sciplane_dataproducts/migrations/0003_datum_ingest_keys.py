@@ -10,10 +10,10 @@ it is set (a photometry table's rows have none).
 
 import peewee
 
+from sciplane.db import rebuild_sqlite_table
+
 TYPES = {"sqlite": {"bigpk": "INTEGER PRIMARY KEY AUTOINCREMENT", "int": "INTEGER", "big": "INTEGER",
                     "time": "DATETIME", "blob": "BLOB"}}
-COLUMNS = ("id, target_id, data_product_id, data_type, source_name, source_location, timestamp_us, value, "
-           "value_hash, created_by, created")
 INDEXES = [
     "CREATE UNIQUE INDEX dp_datum_key ON dp_datum (target_id, timestamp_us, data_type, value_hash)",
     "CREATE INDEX dp_datum_product ON dp_datum (data_product_id, timestamp_us, id)",
@@ -34,24 +34,13 @@ REFERENCES = {"target": "REFERENCES dp_target (id) ON DELETE CASCADE",
 
 
 def _rebuild_sqlite(db, indexes: list[str], references: dict[str, str]) -> None:
-    """SQLite cannot add or drop a constraint: the table is rebuilt (nothing refers to it)."""
     types = TYPES["sqlite"]
-    db.execute_sql(f"""CREATE TABLE dp_datum_rebuilt (
+    rebuild_sqlite_table(db, "dp_datum", f"""
         id {types['bigpk']}, target_id {types['int']} NOT NULL {references.get('target', '')},
         data_product_id {types['int']} {references.get('product', '')}, data_type VARCHAR(100) NOT NULL,
         source_name VARCHAR(100) NOT NULL DEFAULT '', source_location VARCHAR(200) NOT NULL DEFAULT '',
         timestamp_us {types['big']} NOT NULL, value TEXT NOT NULL, value_hash {types['blob']} NOT NULL,
-        created_by {types['int']}, created {types['time']} NOT NULL)""")
-    db.execute_sql(f"INSERT INTO dp_datum_rebuilt ({COLUMNS}) SELECT {COLUMNS} FROM dp_datum")
-    # Ids are never reused: the rebuilt table continues the old one's AUTOINCREMENT counter.
-    used = db.execute_sql("SELECT seq FROM sqlite_sequence WHERE name = 'dp_datum'").fetchone()
-    db.execute_sql("DROP TABLE dp_datum")
-    db.execute_sql("ALTER TABLE dp_datum_rebuilt RENAME TO dp_datum")
-    if used is not None:
-        db.execute_sql("DELETE FROM sqlite_sequence WHERE name = 'dp_datum'")
-        db.execute_sql("INSERT INTO sqlite_sequence (name, seq) VALUES ('dp_datum', ?)", (used[0],))
-    for statement in indexes:
-        db.execute_sql(statement)
+        created_by {types['int']}, created {types['time']} NOT NULL""", indexes)
 
 
 def _indexes(db, drop: list[str], create: list[str]) -> None:
