@@ -83,7 +83,7 @@ def test_02_facility_from_the_observation_record(post, tom, target, record):
     resp = post(photometry(target, observation_record=record))
     assert resp.status_code == 201 and resp.json["observation_record"] == record
     assert tom("GET", "dataproducts/", query="facility=LCO").json["count"] == 1
-    assert tom("GET", "dataproducts/", query="facility=XXX").json["count"] == 0
+    assert tom("GET", "dataproducts/", query="facility=SOAR").json["count"] == 0  # a facility without products
     both = post(photometry(target, observation_record=record, facility="SOAR"), file=("b.csv", CSV))
     assert both.status_code == 400 and "facility" in both.json
 
