@@ -3,6 +3,7 @@ odd input, awkward file and directory names, ranges — each answered in JSON, a
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 
@@ -29,7 +30,7 @@ class SameKeys:
     @hookimpl
     def dp_process(self, product, blob, settings):
         if product.data_product_type == "image_file" and product.file_name == "long-source.txt":
-            return ProcessingResult([Datum(__import__("datetime").datetime(2020, 1, 1), {"x": 1}, "s" * 101)])
+            return ProcessingResult([Datum(dt.datetime(2020, 1, 1), {"x": 1}, "s" * 101)])
         return None
 
 
