@@ -27,6 +27,7 @@ from sciplane.db import copy_text
 
 from ..api import Datum, ProcessingError
 from ..models import Product, Target
+from ..wire.times import to_us
 
 COLUMNS = ("target_id", "data_product_id", "data_type", "source_name", "source_location", "timestamp_us", "value",
            "value_hash", "created_by", "created")
@@ -34,9 +35,6 @@ NAMES = ", ".join(COLUMNS)
 STAGE = "dp_datum_stage"
 DATA_TYPE, SOURCE_NAME, SOURCE_LOCATION = 100, 100, 200  # column widths
 CONFLICT = "ON CONFLICT (target_id, data_type, timestamp_us, value_hash) DO NOTHING"
-_EPOCH = dt.datetime(1970, 1, 1)
-_EPOCH_UTC = _EPOCH.replace(tzinfo=dt.UTC)
-_US = dt.timedelta(microseconds=1)
 COPY_READ = 1 << 20
 
 
@@ -67,11 +65,6 @@ def hold(targets: Iterable[int], products: Iterable[int] = ()) -> None:
 def locked(query: peewee.ModelSelect, mode: str = "FOR UPDATE") -> peewee.ModelSelect:
     """``query`` locking its rows on PostgreSQL; SQLite has no row locks (its writers are serialized)."""
     return query.for_update(mode) if is_postgres(database) else query
-
-
-def timestamp_us(value: dt.datetime) -> int:
-    """UTC microseconds since the epoch; naive datetimes are taken as UTC."""
-    return (value - (_EPOCH if value.tzinfo is None else _EPOCH_UTC)) // _US
 
 
 def canonical(value: dict) -> bytes:
@@ -112,7 +105,7 @@ def _values(chunk: list[Datum]) -> Iterator[tuple[str, str, int, bytes, bytes]]:
             raise ProcessingError(f"A source name may have {SOURCE_NAME} characters and a source location "
                                   f"{SOURCE_LOCATION}: {name[:40]!r}, {location[:40]!r}.")
         text = canonical(datum.value)
-        yield name, location, timestamp_us(datum.timestamp), text, hashlib.sha256(text).digest()
+        yield name, location, to_us(datum.timestamp), text, hashlib.sha256(text).digest()
 
 
 def _insert_chunk(chunk: list[Datum], owner: Owner, stamp: dt.datetime) -> int:

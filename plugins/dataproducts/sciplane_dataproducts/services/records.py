@@ -16,6 +16,7 @@ from ..access import within
 from ..models import GROUP, PRODUCT, Datum, Grant, Group, Product
 from ..wire.times import stamp
 from . import datums
+from .selection import member
 
 LAMPS = ("lamp_hg_ar", "lamp_ne", "lamp_ar", "lamp_fe_he_ar", "lamp_cu_he_ar", "lamp_quartz", "lamp_quartz_percent",
          "lamp_bulb", "lamp_dome", "lamp_dome_percent")
@@ -44,12 +45,9 @@ def _nested_datums(product_ids: list[int], limit: int) -> dict[int, list]:
     (product, timestamp) index that stops at ``limit``, however many datums the product has."""
     nested: dict[int, list] = defaultdict(list)
     for start in range(0, len(product_ids), NESTED_BRANCHES):
-        branches = []
-        for number, product_id in enumerate(product_ids[start:start + NESTED_BRANCHES]):
-            first = (Datum.select(Datum.id).where(Datum.data_product == product_id)
-                     .order_by(Datum.timestamp_us, Datum.id).limit(limit).alias(f"first{number}"))
-            # A subquery of its own: SQLite refuses ORDER BY and LIMIT on the members of a compound select.
-            branches.append(peewee.Select([first], [peewee.Column(first, "id")]))
+        branches = [member(Datum.select(Datum.id).where(Datum.data_product == product_id)
+                           .order_by(Datum.timestamp_us, Datum.id).limit(limit), f"first{number}", ["id"])
+                    for number, product_id in enumerate(product_ids[start:start + NESTED_BRANCHES])]
         query = (Datum.select().where(within(Datum.id, functools.reduce(operator.add, branches)))
                  .order_by(Datum.data_product, Datum.timestamp_us, Datum.id))
         for datum in query:

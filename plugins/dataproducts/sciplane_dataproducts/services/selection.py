@@ -60,19 +60,22 @@ class Selection:
         """The page's primary keys: the first ``offset + limit`` rows of each branch, merged in order."""
         columns = [order.node for order in self.ordering]
         names = [column.column_name for column in columns]
-        branches = []
-        for number, rule in enumerate(self.rules):
-            top = (self.model.select(*columns).where(*self.conditions, rule).order_by(*self.ordering)
-                   .limit(offset + limit))
-            # A subquery of its own: SQLite refuses ORDER BY and LIMIT on the members of a compound select.
-            alias = top.alias(f"branch{number}")
-            branches.append(peewee.Select([alias], [peewee.Column(alias, name) for name in names]))
+        branches = [member(self.model.select(*columns).where(*self.conditions, rule).order_by(*self.ordering)
+                           .limit(offset + limit), f"branch{number}", names)
+                    for number, rule in enumerate(self.rules)]
         merged = functools.reduce(operator.or_, branches).alias("merged")
         key = self.model._meta.primary_key.column_name
         return (peewee.Select([merged], [peewee.Column(merged, key)])
                 .order_by(*[_like(order, peewee.Column(merged, name)) for order, name in zip(self.ordering, names,
                                                                                             strict=True)])
                 .limit(limit).offset(offset))
+
+
+def member(query: peewee.SelectQuery, alias: str, names: Sequence[str]) -> peewee.Select:
+    """An ordered, limited query as a member of a compound select: wrapped in a subquery of its own, since
+    SQLite refuses ORDER BY and LIMIT on the members themselves."""
+    wrapped = query.alias(alias)
+    return peewee.Select([wrapped], [peewee.Column(wrapped, name) for name in names])
 
 
 def _equalities(expression: peewee.Node) -> list[tuple[tuple, object]]:

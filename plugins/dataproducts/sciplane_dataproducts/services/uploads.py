@@ -40,21 +40,16 @@ def upload(cat: Catalogue, req: falcon.Request, check: Check) -> products.Create
 
     received = receive(req, cat.store, max_bytes=cat.settings.max_upload_bytes,
                        head_bytes=cat.settings.max_header_bytes, key_for=key_for, before_file=before_file)
-    try:
-        if received.blob is None:
-            errors: dict[str, Any] = {}
-            try:
-                check(received.fields, False)
-            except ValidationFailed as exc:
-                errors.update(exc.errors or {})
-            errors["file"] = ["No file was submitted."]
-            raise ValidationFailed(errors=errors)
-        draft = check(received.fields, False)
-    except BaseException:
-        if received.blob is not None:
-            cat.store.delete(received.blob.key)
-        raise
-    return products.create(cat, req.identity, draft, received.blob, received.head, received.file_name or "upload")
+    if received.blob is None:
+        errors: dict[str, Any] = {}
+        try:
+            check(received.fields, False)
+        except ValidationFailed as exc:
+            errors.update(exc.errors or {})
+        errors["file"] = ["No file was submitted."]
+        raise ValidationFailed(errors=errors)
+    return _create(cat, req.identity, check, received.fields, received.blob, received.head,
+                   received.file_name or "upload")
 
 
 def upload_file(cat: Catalogue, identity: Identity, path: Path, fields: Mapping[str, Any], check: Check,
@@ -65,12 +60,18 @@ def upload_file(cat: Catalogue, identity: Identity, path: Path, fields: Mapping[
     with path.open("rb") as stream:
         head = HeadKeeper(stream, cat.settings.max_header_bytes, on_read)
         blob = cat.store.put(key, head, max_bytes=cat.settings.max_upload_bytes)
+    return _create(cat, identity, check, fields, blob, bytes(head.kept), name)
+
+
+def _create(cat: Catalogue, identity: Identity, check: Check, fields: Mapping[str, Any], blob: BlobInfo, head: bytes,
+            file_name: str) -> products.Created:
+    """The whole form checked, then the product created; the stored blob goes if either refuses."""
     try:
         draft = check(fields, False)
     except BaseException:
         cat.store.delete(blob.key)
         raise
-    return products.create(cat, identity, draft, blob, bytes(head.kept), name)
+    return products.create(cat, identity, draft, blob, head, file_name)
 
 
 def storage_key(cat: Catalogue, draft: Draft | None, file_name: str) -> str:

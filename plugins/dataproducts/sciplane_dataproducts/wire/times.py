@@ -7,6 +7,8 @@ import datetime as dt
 from typing import Any
 
 _EPOCH = dt.datetime(1970, 1, 1)
+_EPOCH_UTC = _EPOCH.replace(tzinfo=dt.UTC)
+_US = dt.timedelta(microseconds=1)
 DATETIME_FORMATS = "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]"
 
 
@@ -29,8 +31,8 @@ def parse_time(text: Any) -> dt.datetime:
 
 
 def to_us(value: dt.datetime) -> int:
-    delta = value - _EPOCH
-    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+    """UTC microseconds since the epoch; naive datetimes are taken as UTC."""
+    return (value - (_EPOCH if value.tzinfo is None else _EPOCH_UTC)) // _US
 
 
 def from_us(value: int) -> dt.datetime:
