@@ -143,14 +143,28 @@ def execute_prepared(name: str, sql: str, params: tuple = (),
     target = db.obj if isinstance(db, peewee.DatabaseProxy) else db
     if not isinstance(target, peewee.PostgresqlDatabase):
         return target.execute_sql(sql.replace("%s", "?"), params)
-    connection = target.connection()
+    return _call_prepared(target.connection(), target.execute_sql, name, sql, params)
+
+
+def run_prepared(cursor, name: str, sql: str, params: tuple = ()):
+    """:func:`execute_prepared` on a PostgreSQL DB-API cursor of one's own (a companion connection's,
+    or one with its own type casters); returns the cursor."""
+
+    def execute(statement: str, values: tuple = ()):
+        cursor.execute(statement, values)
+        return cursor
+
+    return _call_prepared(cursor.connection, execute, name, sql, params)
+
+
+def _call_prepared(connection, execute: Callable, name: str, sql: str, params: tuple):
     names = _prepared.setdefault(connection, set())
     if name not in names:
         count = iter(range(1, sql.count("%s") + 1))
-        target.execute_sql(f"PREPARE {name} AS " + re.sub(r"%s", lambda _: f"${next(count)}", sql))
+        execute(f"PREPARE {name} AS " + re.sub(r"%s", lambda _: f"${next(count)}", sql))
         names.add(name)
     marks = ", ".join(["%s"] * len(params))
-    return target.execute_sql(f"EXECUTE {name}({marks})" if params else f"EXECUTE {name}", params)
+    return execute(f"EXECUTE {name}({marks})" if params else f"EXECUTE {name}", params)
 
 
 def copy_text(value: Any) -> str:
@@ -268,6 +282,32 @@ class Snapshot:
         return _SnapshotBody(self, chunks)
 
     streaming = False
+
+    @contextlib.contextmanager
+    def companion(self) -> Iterator[Any]:
+        """A second PostgreSQL connection that reads this snapshot, for work on another thread.
+
+        One large read can then keep two backends (two cores) busy and still
+        see one state of the database: the snapshot is exported and imported
+        (``pg_export_snapshot``, as parallel dumps do).  The connection is
+        outside the pool, in autocommit mode with the snapshot's transaction
+        open, and is closed on exit.  PostgreSQL only.
+        """
+        target = self.db.obj if isinstance(self.db, peewee.DatabaseProxy) else self.db
+        if not isinstance(target, peewee.PostgresqlDatabase):
+            raise TypeError("a companion connection needs PostgreSQL")
+        import psycopg2  # only PostgreSQL deployments get here
+
+        snapshot_id = target.execute_sql("SELECT pg_export_snapshot()").fetchone()[0]
+        connection = psycopg2.connect(dbname=target.database, **target.connect_params)
+        try:
+            connection.autocommit = True
+            with connection.cursor() as cursor:
+                cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                cursor.execute("SET TRANSACTION SNAPSHOT %s", (snapshot_id,))
+            yield connection
+        finally:
+            connection.close()
 
     def end(self) -> None:
         """End the transaction (idempotent): the middleware calls this when nothing was streamed."""

@@ -227,6 +227,50 @@ def test_snapshot_streams_from_one_transaction(serving):
     assert database.is_closed()
 
 
+
+def test_snapshot_companion_reads_the_same_state(serving, sciplane_database_url):
+    """A companion connection (another thread's, on PostgreSQL) sees the snapshot, not later commits;
+    prepared statements run on its own cursor."""
+    from sciplane import Snapshot
+    from sciplane.auth.models import User
+    from sciplane.db import run_prepared
+
+    seen = {}
+
+    class Users:
+        def on_get(self, req, resp):
+            snapshot = Snapshot(req)
+            User.select().count()  # the snapshot is taken by the first statement
+            writer = threading.Thread(target=add_user)
+            writer.start()
+            writer.join()
+            if not sciplane_database_url:
+                with pytest.raises(TypeError):
+                    with snapshot.companion():
+                        pass
+                return
+            with snapshot.companion() as companion:
+                def read():
+                    cursor = run_prepared(companion.cursor(), "test_usernames",
+                                          "SELECT username FROM core_user WHERE username <> %s ORDER BY id", ("",))
+                    seen["companion"] = [row[0] for row in cursor.fetchall()]
+                reader = threading.Thread(target=read)
+                reader.start()
+                reader.join()
+            seen["request"] = [u.username for u in User.select().order_by(User.id)]
+
+    def add_user():
+        with database.connection_context():
+            client.app.sciplane.accounts.create_user("late")
+
+    client = serving(Users())
+    with client.app.sciplane.database.connection_context():
+        client.app.sciplane.accounts.create_user("early")
+    assert client.simulate_get("/p/x").status_code == 200
+    if sciplane_database_url:
+        assert seen["companion"] == seen["request"] == ["early"]
+    assert database.is_closed()
+
 def test_insert_rows_keeps_order_and_values(things):
     from sciplane.db import insert_rows
     rows = [(f"n{i}", None if i % 2 else {"i": i, "text": "tab\there\nnewline \\ backslash"}) for i in range(30)]

@@ -270,3 +270,79 @@ def test_106_unknown_gt(catalog):
         result = catalog.get(path, query)
         assert (result.status_code, result.json) == (404, {"detail": "Not found.", "code": "not_found"}), path
         assert result.headers["cache-control"] == "no-store"
+
+
+def _odd_iovs(api: Api, list_name: str) -> None:
+    """IOVs whose objects are hard to render: int64 limits, negative coordinates, strings that need escaping."""
+    items = [((MAX - 1, MAX), "max.dat", "c"), ((-MAX - 1, -MAX - 1), "min.dat", "c"), ((-1, 7), "neg.dat", "c"),
+             ((0, -5), "neg-minor.dat", "c"), ((3, 0), 'quote"back\\slash.dat', 'tab\there'),
+             ((4, 0), "ctl\x01\x1f\n.dat", "\x7f"), ((5, 0), "ünï/码/😀.dat", "é")]
+    api.ok(api.post("bulk_piov", [{"payload_url": url, "checksum": checksum, "payload_list": list_name,
+                                   "major_iov": major, "minor_iov": minor}
+                                  for (major, minor), url, checksum in items]))
+
+
+def test_106_nested_objects_equal_detail_objects(base):
+    """106: every nested ``<piov>`` is the object ``piov/<id>`` renders, even for values that need escaping or
+    signs (on PostgreSQL the database renders the nested ones; here both renderers must agree)."""
+    beam = base.new_list("Beam", "GT1")
+    _odd_iovs(base, beam)
+    (nested_list,) = base.ok(base.get("globalTag/GT1")).json["payload_lists"]
+    iovs = nested_list["payload_iov"]
+    assert len(iovs) == 7
+    assert [iov["comb_iov"] for iov in iovs[:2]] == ["-9223372036854775808.9223372036854775808",
+                                                      "-0.9999999999999999993"]
+    for iov in iovs:
+        detail = base.piov(iov["id"])
+        assert list(iov.items()) == list(detail.items())
+    assert [lst["payload_iov"] for lst in base.ok(base.get("pl")).json if lst["name"] == beam] == [iovs]
+
+
+@pytest.fixture
+def two_renderers(monkeypatch):
+    """Tiny chunks, and a companion connection for any GT (PostgreSQL), so every seam is crossed."""
+    from sciplane_conditions.services import iov_json, reads
+
+    def use(companion: bool) -> None:
+        monkeypatch.setattr(iov_json, "CHUNK", 2)
+        monkeypatch.setattr(reads, "CHUNK", 2)
+        monkeypatch.setattr(iov_json, "COMPANION_MIN_IOVS", 1 if companion else 10**12)
+    return use
+
+
+def test_106_nested_view_the_same_with_a_companion(base, two_renderers):
+    """106: a large GT's lists rendered on two connections (PostgreSQL) come out exactly as on one."""
+    for index, payload_type in enumerate(("Beam", "CEMC", "Alpha", "Delta", "Echo")):
+        if payload_type not in ("Beam", "CEMC"):
+            base.payload_type(payload_type)
+        name = base.new_list(payload_type, "GT1")
+        base.ok(base.post("bulk_piov", [{"payload_url": f"{payload_type}/{i}.dat", "payload_list": name,
+                                         "major_iov": i, "minor_iov": index} for i in range(index * 3)]))
+    _odd_iovs(base, base.new_list("Beam", "GT2"))
+    two_renderers(companion=False)
+    alone = {path: base.ok(base.get(path)).content for path in ("globalTag/GT1", "gt", "pl")}
+    two_renderers(companion=True)
+    for path, content in alone.items():
+        assert base.ok(base.get(path)).content == content, path
+    gt1 = base.ok(base.get("globalTag/GT1")).json
+    assert [len(lst["payload_iov"]) for lst in gt1["payload_lists"]] == [6, 0, 3, 9, 12]
+
+
+def test_106_nested_view_closed_early_stops_its_companion(app, base, two_renderers):
+    """106: a client that goes away mid-body leaves no rendering thread (nor its connection) behind."""
+    import threading
+
+    from falcon.testing import create_environ
+
+    name = base.new_list("Beam", "GT1")
+    base.payload_type("Alpha")
+    other = base.new_list("Alpha", "GT1")
+    for list_name in (name, other):
+        base.ok(base.post("bulk_piov", [{"payload_url": f"{i}.dat", "payload_list": list_name, "major_iov": i,
+                                         "minor_iov": 0} for i in range(40)]))
+    two_renderers(companion=True)
+    body = app(create_environ("/api/cdb_rest/globalTag/GT1"), lambda status, headers, exc_info=None: None)
+    assert next(iter(body))
+    body.close()
+    assert not [t for t in threading.enumerate() if t.name == "cond-iov-json"]
+    assert base.ok(base.get("globalTag/GT1")).json["payload_lists"][0]["payload_iov"][39]["payload_url"] == "39.dat"

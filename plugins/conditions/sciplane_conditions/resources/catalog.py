@@ -22,7 +22,7 @@ from ..schemas import (
     load,
     parse_object_body,
 )
-from ..services import reads, state
+from ..services import iov_json, reads, state
 from .base import Resource, json_array
 
 NOT_FOUND = ("not_found", "Not found.")
@@ -115,7 +115,7 @@ class GlobalTagCollection(Resource):
             return
         resp.content_type = "application/json"
         resp.stream = snapshot.stream(json_array(
-            nested_global_tag(gt_id) for gt_id in reads.all_global_tag_ids()))
+            nested_global_tag(gt_id, snapshot) for gt_id in reads.all_global_tag_ids()))
 
     def on_post(self, req, resp):
         """Create a global tag."""
@@ -124,7 +124,7 @@ class GlobalTagCollection(Resource):
         self.send(resp, render.global_tag_created(gt, data["status"]))
 
 
-def nested_global_tag(gt_id: int) -> Iterator[bytes]:
+def nested_global_tag(gt_id: int, snapshot: Snapshot) -> Iterator[bytes]:
     """One ``<gt-nested>`` object, produced in chunks so a large GT never sits in memory."""
     gt = reads.global_tag(gt_id=gt_id)
     status = gt.status
@@ -132,10 +132,12 @@ def nested_global_tag(gt_id: int) -> Iterator[bytes]:
                   "status": {"id": status.id, "name": status.name, "description": status.description,
                              "created": render.timestamp(status.created)}})
     yield head[:-1] + b',"payload_lists":['
-    for index, (list_id, list_name, type_name, created) in enumerate(reads.lists_of(gt.id)):
+    lists = reads.lists_of(gt.id)
+    iov_chunks = iov_json.lists_chunks([row[:2] for row in lists], snapshot, sum(row[4] for row in lists))
+    for index, ((list_id, list_name, type_name, created, _), chunks) in enumerate(zip(lists, iov_chunks, strict=True)):
         yield (b"," if index else b"") + dumps({"id": list_id, "name": list_name, "global_tag": gt.name,
                                                  "payload_type": type_name})[:-1] + b',"payload_iov":['
-        yield from iov_chunks(list_id, list_name)
+        yield from comma_joined(chunks)
         yield b'],"created":' + dumps(render.timestamp(created)) + b"}"
     yield b'],"created":' + dumps(render.timestamp(gt.created)) + b',"updated":' + \
         dumps(render.timestamp(gt.updated)) + b"}"
@@ -158,7 +160,7 @@ class GlobalTagItem(Resource):
             self.send_bytes(resp, dumps(render.gt_row(reads.gt_row(validator.gt_id))))
             return
         resp.content_type = "application/json"
-        resp.stream = snapshot.stream(nested_global_tag(validator.gt_id))
+        resp.stream = snapshot.stream(nested_global_tag(validator.gt_id, snapshot))
 
 
 class GlobalTagPayloadLists(Resource):
@@ -238,16 +240,17 @@ def list_with_iovs(row: tuple) -> Iterator[bytes]:
     list_id, name, gt_name, type_name, created = row
     yield dumps({"id": list_id, "name": name, "global_tag": gt_name, "payload_type": type_name})[:-1]
     yield b',"payload_iov":['
-    yield from iov_chunks(list_id, name)
+    yield from comma_joined(iov_json.list_chunks(list_id, name))
     yield b'],"created":' + dumps(render.timestamp(created)) + b"}"
 
 
-def iov_chunks(list_id: int, list_name: str) -> Iterator[bytes]:
-    """A list's ``<piov>`` objects, comma-separated, in chunks."""
+def comma_joined(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """Chunks of comma-separated objects, with the commas between chunks (sent apart: no copy of a chunk)."""
     first = True
-    for rows in reads.iovs_of_list(list_id):
-        chunk = render.piov_json_chunk(rows, list_name)
-        yield chunk if first else b"," + chunk
+    for chunk in chunks:
+        if not first:
+            yield b","
+        yield chunk
         first = False
 
 

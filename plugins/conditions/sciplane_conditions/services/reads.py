@@ -75,8 +75,9 @@ def gt_payload_lists(gt_id: int) -> dict[str, str]:
 
 
 def lists_of(gt_id: int) -> list[tuple]:
-    """``(id, name, type name, created)`` of a GT's lists, in type-name order."""
-    return list(PayloadList.select(PayloadList.id, PayloadList.name, PayloadType.name, PayloadList.created)
+    """``(id, name, type name, created, IOV count)`` of a GT's lists, in type-name order."""
+    return list(PayloadList.select(PayloadList.id, PayloadList.name, PayloadType.name, PayloadList.created,
+                                   PayloadList.iov_count)
                 .join(PayloadType).where(PayloadList.global_tag == gt_id)
                 .order_by(by_code_point(PayloadType.name)).tuples())
 
