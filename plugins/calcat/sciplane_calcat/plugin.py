@@ -8,6 +8,7 @@ from sciplane import Action, EndpointGroup, hookimpl
 from sciplane.declare import commands_in, demo_in, provides
 
 from . import errors, routes
+from .cached import LookupCache
 from .middleware import RejectNul
 from .models import MODELS
 from .resources.base import Context
@@ -32,7 +33,7 @@ load_demo = demo_in(f"{__package__}.demo")
 @hookimpl
 def register_endpoint_groups(ctx):
     settings = ctx.plugin_settings(NAME)
-    context = Context(settings, ctx.emit)
+    context = Context(settings, ctx.emit, LookupCache(settings.lookup_cache_entries))
     # Tolerant paths: the clients add trailing slashes, double slashes and ``.json``.
     return [EndpointGroup(NAME, settings.mount, routes.build(context, ctx.accounts), slashes="tolerant",
                           strip_suffixes=(".json",), error_renderer=errors.render,

@@ -50,3 +50,10 @@ def expect(result: RawResult, status: int, body: Any = None) -> Any:
     if body is not None:
         assert result.json == body, result.content
     return result.json if result.content else None
+
+
+def version_only(statements: list[str]) -> bool:
+    """Whether a request ran only the catalogue-version read: its answer came from the worker's cache
+    (PostgreSQL runs the read as a prepared statement)."""
+    return len(statements) == 1 and statements[0] in ("SELECT version FROM calcat_state WHERE id = 1",
+                                                      "EXECUTE calcat_version")

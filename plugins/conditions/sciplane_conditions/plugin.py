@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sciplane import Action, EndpointGroup, StartupError, hookimpl
+from sciplane.cache import ResponseCache
 from sciplane.db import ReplicaSet, connect
 from sciplane.declare import commands_in, demo_in, provides
 
@@ -13,7 +14,6 @@ from .models import MODELS
 from .resources.base import Context
 from .services import for_app
 from .services.catalog import ensure_statuses
-from .services.resolution import ResponseCache
 from .settings import ConditionsSettings
 
 NAME = "conditions"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sciplane.media import dumps, loads
 
+from ..cached import Answer, LookupCache
 from ..errors import bad_request
 from ..render import View
 from ..services import Call
@@ -20,6 +22,7 @@ class Context:
 
     settings: Any
     emit: Any  # ctx.emit: audit events
+    lookups: LookupCache
 
     @property
     def tz(self) -> str:
@@ -37,10 +40,13 @@ class Resource:
         base = self.c.settings.public_url.rstrip("/") or f"{req.scheme}://{req.netloc}{self.c.settings.mount}"
         return View(self.c.tz, base)
 
-    @staticmethod
-    def body(req) -> dict:
+    @classmethod
+    def body(cls, req) -> dict:
         """The JSON object of the body (GET included); ``{}`` when empty."""
-        raw = req.bounded_stream.read()
+        return cls.parse_body(req.bounded_stream.read())
+
+    @staticmethod
+    def parse_body(raw: bytes) -> dict:
         if not raw.strip():
             return {}
         try:
@@ -58,6 +64,19 @@ class Resource:
         resp.status = status
         resp.content_type = JSON
         resp.data = dumps(value)
+
+    def send_cached(self, req, resp, lookup: str, compute: Callable[[dict], Answer]) -> None:
+        """Answer a lookup from the worker's cache when the catalogue has not changed since it was computed.
+
+        The key is everything the answer depends on: the lookup, the query,
+        the body as sent and the base of the ``view_url`` links.
+        """
+        raw = req.bounded_stream.read()
+        params = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in req.params.items()))
+        key = (lookup, params, raw, self.view(req).base_url)
+        resp.status = 200
+        resp.content_type = JSON
+        resp.data = self.c.lookups.answer(key, lambda: compute(self.parse_body(raw)))
 
     def audit(self, req, action: str, **data: Any) -> None:
         """Record a write with the acting identity and the ``X-User-Email`` the client sent."""

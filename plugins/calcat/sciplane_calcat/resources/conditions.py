@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from sciplane.media import dumps
+
 from .. import render
+from ..cached import Answer
 from ..services import conditions
 from .base import Resource
 
@@ -11,8 +14,11 @@ class PossibleConditions(Resource):
     def on_get(self, req, resp):
         """Conditions matching the parameters within their tolerances, closest in time to ``event_at`` first."""
         call = self.call(req)
-        rows = conditions.possible(self.body(req), call, call.uuid_name)
-        self.send(resp, render.conditions(rows, self.view(req)))
+
+        def compute(body: dict) -> Answer:
+            rows, valid_until_us = conditions.possible(body, call, call.uuid_name)
+            return Answer(dumps(render.conditions(rows, self.view(req))), valid_until_us)
+        self.send_cached(req, resp, "get_possible_conditions", compute)
 
     on_post = on_get
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from sciplane.media import dumps
+
 from .. import render, selection
+from ..cached import Answer
 from ..services import by_detector, versions
 from .base import Resource
 
@@ -40,7 +43,10 @@ def lookups(c) -> dict[str, Resource]:
 class ByDetectorConditions(Resource):
     def on_get(self, req, resp):
         """One version per module and calibration of the detector for the body's condition."""
-        found, constants, pdus = by_detector.find(req.params, self.body(req), self.call(req))
-        self.send(resp, render.versions(found, self.view(req), constants, pdus))
+        def compute(body: dict) -> Answer:
+            found = by_detector.find(req.params, body, self.call(req))
+            return Answer(dumps(render.versions(found.versions, self.view(req), found.constants, found.pdus)),
+                          found.valid_until_us)
+        self.send_cached(req, resp, "get_by_detector_conditions", compute)
 
     on_post = on_get

@@ -10,11 +10,12 @@ mapping history.
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import NamedTuple
 
-from .. import matching, selection
+from .. import cached, matching, selection
 from ..errors import bad_request, not_found
 from ..models import CalibrationConstant, CalibrationConstantVersion, Detector, PhysicalDetectorUnit
-from ..wire import scalars
+from ..wire import scalars, times
 from . import conditions, pdus
 
 STRATEGIES = (selection.CLOSEST, selection.PRIOR)
@@ -30,15 +31,32 @@ def strategy(params: dict) -> str:
     return chosen
 
 
-def find(params: dict, body: dict, call) -> tuple[list[CalibrationConstantVersion], dict, dict]:
-    """``(versions, constants by id, current PDUs by id)`` in output order (slot, then calibration)."""
+class Found(NamedTuple):
+    versions: list[CalibrationConstantVersion]  # in output order: slot, then calibration
+    constants: dict  # by id
+    pdus: dict  # the versions' PDUs as they are now, by id
+    valid_until_us: int | None  # see ``cached``
+
+
+def find(params: dict, body: dict, call) -> Found:
+    """The versions, and up to when "now" leaves them as they are: a request without ``event_at`` depends
+    on the instant itself; one without a PDU snapshot time, on the detector's next mapping change."""
     chosen = strategy(params)
     identifier = scalars.last(params.get("detector_identifier"))
     detector = Detector.get_or_none(Detector.identifier == identifier) if identifier else None
     if detector is None:
         raise not_found()
-    event = pdus.snapshot_time(params, call.tz, "event_at")
-    at = pdus.snapshot_time(params, call.tz, "pdu_snapshot_at", "snapshot_at")
+    now = times.now_us()
+    event = pdus.query_time(params, call.tz, "event_at")
+    at = pdus.query_time(params, call.tz, "pdu_snapshot_at", "snapshot_at")
+    if event is None:
+        valid_until = cached.NEVER
+    elif at is None:
+        valid_until = cached.earliest_after(now, pdus.mapping_boundaries(detector.id))
+    else:
+        valid_until = cached.FOREVER
+    event = now if event is None else event
+    at = now if at is None else at
     slot = scalars.karabo_da_filter(params.get("karabo_da"))
     mapped = [pdu for pdu in pdus.mapped_at(detector.id, at) if slot is None or pdu.karabo_da == slot]
     if not mapped:
@@ -68,5 +86,5 @@ def find(params: dict, body: dict, call) -> tuple[list[CalibrationConstantVersio
         constants[v.calibration_constant_id].calibration_id, constants[v.calibration_constant_id].calibration_id)))
     current = {pdu.id: pdu for pdu in PhysicalDetectorUnit.select().where(
         PhysicalDetectorUnit.id.in_({v.physical_detector_unit_id for v in found}))} if found else {}
-    return found, constants, current
+    return Found(found, constants, current, valid_until)
 

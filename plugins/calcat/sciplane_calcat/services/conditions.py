@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from .. import matching, render
+from .. import cached, matching, render
 from ..errors import BLANK, IMMUTABLE, NOT_A_NUMBER, TAKEN, Invalid, invalid, not_found
 from ..matching import Entry
 from ..models import CalibrationConstant, Condition, Parameter, ParameterCondition
@@ -31,13 +31,14 @@ def query_entries(body: dict) -> list[dict]:
     return entries_of(source.get("parameters_conditions_attributes"))
 
 
-def event_time(body: dict, tz: str) -> int:
+def event_time(body: dict, tz: str) -> int | None:
+    """The body's ``event_at`` (µs), None when it leaves it out (then "now")."""
     inner = body.get("condition") if isinstance(body.get("condition"), dict) else body
     try:
         value = times.parse(inner.get("event_at"), tz)
     except ValueError:
         raise invalid("event_at", "is not a valid datetime") from None
-    return times.now_us() if value is times.NOT_GIVEN else value
+    return None if value is times.NOT_GIVEN else value
 
 
 def resolve(raw_entries: list[dict], uuid_name: str, *, defaults: bool) -> list[Entry]:
@@ -122,13 +123,19 @@ def _entry(parameter: Parameter, raw: dict, defaults: bool, uuid_ci: str) -> Ent
 # -- searches ----------------------------------------------------------------------------------
 
 
-def possible(body: dict, call, uuid_name: str) -> list[Condition]:
-    """Tolerant match (404 when nothing matches), closest in creation time to the body's ``event_at``."""
+def possible(body: dict, call, uuid_name: str) -> tuple[list[Condition], int | None]:
+    """Tolerant match (404 when nothing matches), closest in creation time to the body's ``event_at``;
+    with the instant up to which the answer holds (``cached``): "now" moving past a creation time
+    reorders the rows, and nothing else that time does changes them."""
     entries = resolve(query_entries(body), uuid_name, defaults=True)
-    rows = matching.possible(entries, event_time(body, call.tz))
+    event_us = event_time(body, call.tz)
+    now_us = times.now_us()
+    rows = matching.possible(entries, now_us if event_us is None else event_us)
     if not rows:
         raise not_found()
-    return rows
+    valid_until = cached.FOREVER if event_us is not None else cached.earliest_after(
+        now_us, (row.created_at_us for row in rows))
+    return rows, valid_until
 
 
 def exact(entries: list[Entry]) -> Condition | None:

@@ -169,6 +169,13 @@ def mapped_at(detector_id: Any, at: int) -> list[PhysicalDetectorUnit]:
     return out
 
 
+def mapping_boundaries(detector_id: int) -> list[int | None]:
+    """Every instant at which the detector's mapping changes (each mapping's start and end)."""
+    rows = (PduMapping.select(PduMapping.valid_from_us, PduMapping.valid_to_us)
+            .where(PduMapping.detector == detector_id).tuples())
+    return [instant for row in rows for instant in row]
+
+
 def mappings(pdu_id: int) -> list[PduMapping]:
     """The PDU's mapping history, oldest first (404 for an unknown PDU)."""
     if query_id(pdu_id) is None or not PhysicalDetectorUnit.select().where(PhysicalDetectorUnit.id == pdu_id).exists():

@@ -7,9 +7,6 @@ of IOVs in it).  Rows go from the cursor to the encoder as tuples.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from threading import Lock
-
 from sciplane import database, is_postgres
 from sciplane.db import execute_prepared
 
@@ -62,34 +59,3 @@ def resolve(gt_id: int, major: int, minor: int, payload_type: str | None = None,
     name = f"cond_resolve_{'rows' if columns is ROW_COLUMNS else 'objects'}{'_typed' if with_type else ''}"
     return execute_prepared(name, statement(columns, with_type), params, db=db).fetchall()
 
-
-class ResponseCache:
-    """A per-worker LRU of encoded bodies.
-
-    Keys include the GT's change counter, read by the validator lookup every
-    request makes anyway, so a hit is never stale and writes invalidate
-    implicitly.
-    """
-
-    def __init__(self, entries: int):
-        self.entries = entries
-        self._items: OrderedDict = OrderedDict()
-        self._lock = Lock()
-
-    def get(self, key) -> bytes | None:
-        if not self.entries:
-            return None
-        with self._lock:
-            body = self._items.get(key)
-            if body is not None:
-                self._items.move_to_end(key)
-            return body
-
-    def put(self, key, body: bytes) -> None:
-        if not self.entries:
-            return
-        with self._lock:
-            self._items[key] = body
-            self._items.move_to_end(key)
-            while len(self._items) > self.entries:
-                self._items.popitem(last=False)
