@@ -322,11 +322,12 @@ class Harness:
 
     def load(self, server: Server, paths: Sequence[str], *, expect_status: int = 200, expect_json: bool = True,
              headers: Sequence[tuple[str, str]] = (), method: str = "GET", body: bytes = b"",
-             connections: int | None = None) -> loadgen.LoadResult:
-        """Drive the configured load at ``paths`` (cycled per connection); adds the server's CPU use."""
+             connections: int | None = None, warmup: float | None = None) -> loadgen.LoadResult:
+        """Drive the configured load at ``paths`` (cycled per connection); adds the server's CPU use.
+        ``warmup``: at least this long unmeasured first (to fill per-worker caches, say)."""
         o = self.options
         spec = loadgen.LoadSpec(server.base_url, tuple(paths), connections=connections or o.connections,
-                                processes=o.processes, warmup=o.warmup, duration=o.duration,
+                                processes=o.processes, warmup=max(o.warmup, warmup or 0.0), duration=o.duration,
                                 max_requests=o.max_requests, expect_status=expect_status, expect_json=expect_json,
                                 headers=tuple(headers), method=method, body=body)
         marks: list[tuple[float, float]] = []
