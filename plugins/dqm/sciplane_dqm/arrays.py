@@ -2,6 +2,11 @@
 
 ``float32`` is kept whenever it loses nothing (every bin count of a real ME
 fits), otherwise ``float64``; the shape lives in the row's bin counts.
+
+Encoded arrays are byte views (``memoryview`` of format ``B``) rather than
+``bytes``: a 2D histogram is hundreds of kB, and the drivers take any buffer,
+so the bytes are copied once, where a statement gathers them, instead of
+once more here.
 """
 
 from __future__ import annotations
@@ -11,26 +16,31 @@ import numpy as np
 F4, F8 = "f4", "f8"
 
 
-def encode(data: np.ndarray) -> tuple[str, bytes]:
+def as_bytes(data: np.ndarray, dtype: str) -> memoryview:
+    """The little-endian bytes of ``data`` in ``dtype``, without a copy when it is stored that way already."""
+    return memoryview(np.ascontiguousarray(data, dtype=dtype)).cast("B")
+
+
+def encode(data: np.ndarray) -> tuple[str, memoryview]:
     """``(dtype code, bytes)`` for an array of any numeric dtype."""
     if data.dtype == np.float32:
-        return F4, data.astype("<f4", copy=False).tobytes()
-    wide = data.astype("<f8", copy=False)
+        return F4, as_bytes(data, "<f4")
+    wide = np.ascontiguousarray(data, dtype="<f8")
     with np.errstate(over="ignore", invalid="ignore"):  # values beyond float32 become inf and fail the check
         narrow = wide.astype("<f4")
     if np.array_equal(narrow.astype("<f8"), wide, equal_nan=True):
-        return F4, narrow.tobytes()
-    return F8, wide.tobytes()
+        return F4, as_bytes(narrow, "<f4")
+    return F8, as_bytes(wide, "<f8")
 
 
-def encode_many(datas: list[np.ndarray], batch_elements: int = 1 << 16) -> list[tuple[str, bytes]]:
+def encode_many(datas: list[np.ndarray], batch_elements: int = 1 << 16) -> list[tuple[str, memoryview]]:
     """:func:`encode` for a chunk's arrays: runs of small arrays of one shape are checked together.
 
     Per array, the float32 round trip costs a handful of numpy calls whose overhead dominates for 1D
     histograms; stacked, one call covers thousands.  Large arrays (2D) are done one by one, without
     stacking copies.
     """
-    out: list[tuple[str, bytes]] = []
+    out: list[tuple[str, memoryview]] = []
     start = 0
     while start < len(datas):
         first = datas[start]
@@ -47,14 +57,15 @@ def encode_many(datas: list[np.ndarray], batch_elements: int = 1 << 16) -> list[
     return out
 
 
-def _encode_stack(wide: np.ndarray) -> list[tuple[str, bytes]]:
+def _encode_stack(wide: np.ndarray) -> list[tuple[str, memoryview]]:
     rows = wide.reshape(len(wide), -1)
     with np.errstate(over="ignore", invalid="ignore"):
         narrow = rows.astype("<f4")
     exact = (narrow == rows).all(axis=1)
     for index in np.flatnonzero(~exact):  # NaN never equals itself: look again, NaN-aware, at those rows only
         exact[index] = np.array_equal(narrow[index].astype("<f8"), rows[index], equal_nan=True)
-    return [(F4, narrow[i].tobytes()) if exact[i] else (F8, rows[i].tobytes()) for i in range(len(rows))]
+    return [(F4, as_bytes(narrow[i], "<f4")) if exact[i] else (F8, as_bytes(rows[i], "<f8"))
+            for i in range(len(rows))]
 
 
 def decode(dtype: str, data: bytes, shape: tuple[int, ...]) -> np.ndarray:

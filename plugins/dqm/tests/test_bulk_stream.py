@@ -43,8 +43,10 @@ def test_block_encoding_equals_row_encoding(numbered):
     now = dt.datetime(2026, 11, 21, 10, 0, 0, 123456)
 
     def chunk(items):
-        return ChunkRows.of(items, dim=1, lumisection_ids=list(range(1, len(items) + 1)),
-                            title_ids=list(range(7, 7 + len(items))), source_file=4, created=now)
+        rows = ChunkRows.of(items, dim=1, source_file=4, created=now)
+        rows.lay_out(numbered)  # as the parsing thread does, before the ids are known
+        rows.resolve(list(range(1, len(items) + 1)), list(range(7, 7 + len(items))))
+        return rows
 
     def by_row(rows):
         return b"".join(part for number, row in enumerate(rows.tuples())

@@ -3,7 +3,8 @@
 PostgreSQL: rows stream in PostgreSQL's *binary* COPY format into a
 per-connection staging table, then one ``INSERT … SELECT … ON CONFLICT DO
 NOTHING`` moves them; arrays travel as raw bytes (text formats would double
-them as hex) and never sit in one big buffer.  SQLite: one prepared
+them as hex) and are gathered into reads of at most ``COPY_READ_BYTES``,
+never into one buffer for the chunk.  SQLite: one prepared
 ``INSERT … ON CONFLICT DO NOTHING`` run with ``executemany``.  Both return
 the number of rows actually inserted.
 """
@@ -20,12 +21,16 @@ from .rows import COLUMNS, ChunkRows, pg_time
 
 TABLE = "dqm_histogram"
 STAGE = "dqm_histogram_stage"
+SAVEPOINT = "dqm_histogram_copy"
 CONFLICT = "run_number, ls_number, title_id"
 NAMES = ", ".join(COLUMNS)
 _NULL = struct.pack(">i", -1)
 _HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
 _TRAILER = struct.pack(">h", -1)
-COPY_READ_BYTES = 1 << 20
+# Each read is a call from the driver's C code back into Python, and the writer thread must win the GIL
+# from the parser for every one of them (up to the 5 ms switch interval when the parser is busy in
+# Python): few large reads keep that wait out of the store.  A chunk of 5,000 1D rows is one read.
+COPY_READ_BYTES = 16 << 20
 
 
 def insert(rows: ChunkRows) -> int:
@@ -47,14 +52,15 @@ def _copy_then_insert(rows: ChunkRows) -> int:
     cursor = database.cursor()
     # The usual case, a first parse: straight into the table.  A key stored already (a re-parse, a file
     # overlapping another) or twice in this chunk makes COPY fail; the savepoint then lets the staged path
-    # decide row by row.
+    # decide row by row.  It is never released: the commit ends it, and a RELEASE would be one more round
+    # trip for the writer thread (see COPY_READ_BYTES).
+    cursor.execute(f"SAVEPOINT {SAVEPOINT}")
     try:
-        with database.atomic():
-            cursor.copy_expert(f"COPY {TABLE} ({NAMES}) FROM STDIN WITH (FORMAT binary)",
-                               _Reader(_binary(rows, numbered=False)), size=COPY_READ_BYTES)
+        cursor.copy_expert(f"COPY {TABLE} ({NAMES}) FROM STDIN WITH (FORMAT binary)",
+                           _Reader(_binary(rows, numbered=False)), size=COPY_READ_BYTES)
         return rows.count
     except UniqueViolation:
-        pass
+        cursor.execute(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
     # A temporary table lives as long as the pooled connection; its rows only until the commit.
     cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} ON COMMIT DELETE ROWS AS "
                    f"SELECT 0 AS seq, {NAMES} FROM {TABLE} WITH NO DATA")
@@ -91,7 +97,7 @@ def _packer(nulls: tuple[bool, ...], numbered: bool):
     segments.append((struct.Struct(fmt), fields))
     lead = [len(COLUMNS) + 1, 4] if numbered else [len(COLUMNS)]
 
-    def pack(row: tuple, number: int) -> list[bytes]:
+    def pack(row: tuple, number: int) -> list[bytes | memoryview]:
         parts = []
         for position, segment in enumerate(segments):
             if segment[0] is None:
@@ -111,7 +117,7 @@ def _packer(nulls: tuple[bool, ...], numbered: bool):
     return pack
 
 
-def _binary(rows: ChunkRows, *, numbered: bool) -> Iterator[bytes]:
+def _binary(rows: ChunkRows, *, numbered: bool) -> Iterator[bytes | memoryview]:
     """The binary COPY stream of ``rows`` (with a leading sequence number when ``numbered``)."""
     yield _HEADER
     block = rows.block(numbered)
@@ -128,13 +134,12 @@ def _binary(rows: ChunkRows, *, numbered: bool) -> Iterator[bytes]:
 
 
 class _Reader(io.RawIOBase):
-    """A file-like view of an iterator of byte strings, for ``copy_expert``.
+    """A file-like view of an iterator of byte strings (or byte views), for ``copy_expert``.
 
-    Small pieces are gathered up to ``size``; a piece that fits is handed over as it is, so large arrays
-    reach the driver without a copy.
+    Pieces are gathered up to ``size``; a lone ``bytes`` piece that fits is handed over as it is.
     """
 
-    def __init__(self, chunks: Iterator[bytes]):
+    def __init__(self, chunks: Iterator[bytes | memoryview]):
         self.chunks = chunks
         self.pending: bytes | memoryview = b""
 

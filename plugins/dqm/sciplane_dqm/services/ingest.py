@@ -11,20 +11,31 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import queue
 import socket
+import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import peewee
 
-from sciplane import EntryError, HistogramRecord, ParseError, ParserKey, utcnow, write_transaction
+from sciplane import (
+    EntryError,
+    HistogramRecord,
+    ParseError,
+    ParserKey,
+    database,
+    is_postgres,
+    utcnow,
+    write_transaction,
+)
 from sciplane.db import close_connection
 
 from ..models import DqmFile, ParseJob
 from . import store
+from .rows import ChunkRows
 
 log = logging.getLogger("sciplane.dqm")
 
@@ -49,41 +60,114 @@ def error_of(item: EntryError) -> dict[str, Any]:
 @dataclass
 class Chunk:
     previous: int  # the entry the last chunk ended on
-    records: list[HistogramRecord] = field(default_factory=list)
+    size: int = 0  # records, in all its parts
+    nbytes: int = 0  # their arrays' bytes
     errors: list[dict] = field(default_factory=list)
     last_entry: int = 0
-    nbytes: int = 0
+
+
+PARTS_PER_CHUNK = 8  # a part holds up to this share of a chunk's limits; the writer's queue holds as many
+_CLOSE, _DISCARD, _STOP = object(), object(), object()
+
+
+class _Discarded(Exception):
+    """The caller gave up the open chunk: its transaction rolls back."""
 
 
 class ChunkWriter:
-    """Commits chunks in order on a thread (and database connection) of its own, so the next chunk is
-    parsed while the database stores this one; parsing and storing then overlap on two cores.
+    """Stores chunks in order on a thread (and database connection) of its own, while the caller parses.
 
-    At most one chunk is being committed while the caller fills the next: memory stays at two chunks.
-    A commit's exception is raised to the caller at its next ``submit`` or at ``finish``.
+    A chunk reaches the writer in parts (``add``), then ``close`` ends it.  On PostgreSQL (``streaming``)
+    each part is stored as it arrives, inside the chunk's transaction, and the commit follows the close:
+    the database works on a chunk while the rest of it is being parsed, instead of waiting for the whole
+    chunk (64 MiB of 2D histograms) and then storing the last one after parsing has ended.  On SQLite the
+    parts are gathered and stored at the close: a transaction there holds the database's only write lock,
+    which should not wait for the parser.
+
+    At most ``depth`` parts or markers wait in the queue, which bounds memory.  A failure on the writer is
+    raised to the caller at its next call or at ``finish``; ``finish`` discards a chunk left open (its
+    transaction rolls back, so no partial chunk is ever stored).
     """
 
-    def __init__(self, commit: Callable[[Chunk], None]):
+    def __init__(self, commit: Callable[[Chunk, Iterator[ChunkRows]], None], *, streaming: bool,
+                 depth: int):
         self._commit = commit
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dqm-writer")
-        self._pending: Future | None = None
+        self._streaming = streaming
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._failure: BaseException | None = None
+        self._reported = False  # whether the caller has had the failure raised already
+        self._open: Chunk | None = None
+        self._waiting = False
+        self._thread = threading.Thread(target=self._serve, name="dqm-writer")
+        self._thread.start()
 
-    def submit(self, chunk: Chunk) -> None:
-        self.wait()
-        self._pending = self._executor.submit(self._commit, chunk)
+    def add(self, chunk: Chunk, rows: ChunkRows) -> None:
+        """Hand over the next rows of ``chunk`` (opening it on the writer at its first part)."""
+        self._begin(chunk)
+        self._put(rows)
 
-    def wait(self) -> None:
-        """Until the chunk in flight is committed (its exception raised here)."""
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            pending.result()
+    def close(self, chunk: Chunk) -> None:
+        """End ``chunk``: its counts and errors are final, and it commits once its parts are stored."""
+        self._begin(chunk)
+        self._put(_CLOSE)
+        self._open = None
+
+    @property
+    def idle(self) -> bool:
+        """Whether a part handed over now would be stored at once: the writer streams and waits for work with
+        none queued.  A hint, read without a lock."""
+        return self._streaming and self._waiting and self._queue.empty()
 
     def finish(self) -> None:
+        """Wait until every closed chunk is committed; raises the writer's failure, if any."""
+        if self._open is not None and self._failure is None:
+            self._queue.put(_DISCARD)
+        self._queue.put(_STOP)  # never blocks for long: the writer drains the queue, even after a failure
+        self._thread.join()
+        if self._failure is not None and not self._reported:
+            self._reported = True
+            raise self._failure
+
+    def _begin(self, chunk: Chunk) -> None:
+        if self._open is not chunk:
+            self._put(chunk)
+            self._open = chunk
+
+    def _put(self, item: object) -> None:
+        if self._failure is not None:
+            self._reported = True
+            raise self._failure
+        self._queue.put(item)
+
+    def _serve(self) -> None:
+        """The writer thread: commits chunk after chunk; after a failure it only drains the queue."""
         try:
-            self.wait()
+            while (item := self._get()) is not _STOP:
+                if isinstance(item, Chunk) and self._failure is None:
+                    try:
+                        parts = self._parts()
+                        if not self._streaming:
+                            parts = iter(list(parts))  # SQLite: the whole chunk before its transaction
+                        self._commit(item, parts)
+                    except _Discarded:
+                        pass
+                    except BaseException as exc:  # raised to the caller, on its thread
+                        self._failure = exc
         finally:
-            self._executor.submit(close_connection).result()  # the writer thread's pooled connection
-            self._executor.shutdown()
+            close_connection()  # the writer thread's pooled connection
+
+    def _get(self) -> object:
+        self._waiting = True
+        try:
+            return self._queue.get()
+        finally:
+            self._waiting = False
+
+    def _parts(self) -> Iterator[ChunkRows]:
+        while (item := self._get()) is not _CLOSE:
+            if item is _DISCARD:
+                raise _Discarded
+            yield item
 
 
 def claim(job_id: int, stale_after_s: float) -> bool:
@@ -177,21 +261,32 @@ class Loader:
         self.job.entries_total = total
 
     def _parse(self, parser, stream) -> None:
-        writer = ChunkWriter(self._commit)
+        writer = ChunkWriter(self._commit, streaming=is_postgres(database), depth=PARTS_PER_CHUNK + 2)
         try:
             self._chunks(parser, stream, writer)
         finally:
             writer.finish()  # chunks completed before a failure are committed, as they would be in line
 
     def _chunks(self, parser, stream, writer: ChunkWriter) -> None:
-        chunk = Chunk(self.job.entries_processed)
+        chunk, part, part_nbytes = Chunk(self.job.entries_processed), [], 0
         skip_errors = self.job.on_error == "skip"
+        # Settings read once: the loop runs once per entry, and a settings attribute is a method call.
+        dimensionality, granularity = self.key.dimensionality, self.key.granularity
+        max_bins, chunk_records, chunk_bytes = self.settings.max_bins, self.chunk_records, self.settings.chunk_bytes
+        # A part goes to the writer at an eighth of the chunk's byte limit (2D histograms), or at an eighth of
+        # its record limit when the writer has nothing else to do.  Each part costs the writer a few round
+        # trips, so a writer kept busy anyway (1D CSV, chunk after chunk) gets whole chunks, while an idle one
+        # starts on the first records at once instead of waiting for the whole chunk.
+        part_bytes = max(chunk_bytes // PARTS_PER_CHUNK, 1)
+        part_records = max(chunk_records // PARTS_PER_CHUNK, 1)
         for item in parser.parse(stream, key=self.key, start=self.job.entries_processed):
             if isinstance(item, HistogramRecord):
-                problem = store.check(item, dimensionality=self.key.dimensionality,
-                                      granularity=self.key.granularity, max_bins=self.settings.max_bins)
+                problem = store.check(item, dimensionality=dimensionality, granularity=granularity,
+                                      max_bins=max_bins)
                 if problem is None:
-                    chunk.records.append(item)
+                    part.append(item)
+                    part_nbytes += item.data.nbytes
+                    chunk.size += 1
                     chunk.nbytes += item.data.nbytes
                     chunk.last_entry = item.entry
                 else:
@@ -201,30 +296,40 @@ class Loader:
                     raise JobFailed(**error_of(item))
                 chunk.errors.append(error_of(item))
                 chunk.last_entry = item.entry
-            if len(chunk.records) >= self.chunk_records or chunk.nbytes >= self.settings.chunk_bytes:
-                writer.submit(chunk)
+            closing = chunk.size >= chunk_records or chunk.nbytes >= chunk_bytes
+            if part and (closing or part_nbytes >= part_bytes or (len(part) >= part_records and writer.idle)):
+                writer.add(chunk, self._prepare(part))
+                part, part_nbytes = [], 0
+            if closing:
+                writer.close(chunk)
                 chunk = Chunk(chunk.last_entry)
-        if chunk.records or chunk.errors:
-            writer.submit(chunk)
+        if part:
+            writer.add(chunk, self._prepare(part))
+        if chunk.size or chunk.errors:
+            writer.close(chunk)
 
-    def _commit(self, chunk: Chunk) -> None:
-        """One chunk's transaction (on the writer's thread): histograms and the job's progress together."""
+    def _prepare(self, records: list[HistogramRecord]) -> ChunkRows:
+        return store.prepare(records, dim=self.key.dimensionality, source_file=self.job.file_id)
+
+    def _commit(self, chunk: Chunk, parts: Iterator[ChunkRows]) -> None:
+        """One chunk's transaction (on the writer's thread): its histograms, part by part as they arrive,
+        and the job's progress together."""
         job = self.job
-        covered = chunk.last_entry - chunk.previous
         try:
             with write_transaction():
-                inserted = store.store_chunk(chunk.records, dim=self.key.dimensionality, source_file=job.file_id,
-                                             cache=self.cache)
+                inserted = sum(store.store_rows(part, cache=self.cache) for part in parts)
+                # The parts are exhausted: the chunk is closed and its counts are final.
+                covered = chunk.last_entry - chunk.previous
                 kept = (job.errors + chunk.errors)[:KEPT_ERRORS]
                 (ParseJob.update(
                     entries_processed=chunk.last_entry,
                     histograms_created=ParseJob.histograms_created + inserted,
-                    entries_duplicate=ParseJob.entries_duplicate + len(chunk.records) - inserted,
-                    entries_skipped=ParseJob.entries_skipped + covered - len(chunk.records) - len(chunk.errors),
+                    entries_duplicate=ParseJob.entries_duplicate + chunk.size - inserted,
+                    entries_skipped=ParseJob.entries_skipped + covered - chunk.size - len(chunk.errors),
                     entries_failed=ParseJob.entries_failed + len(chunk.errors),
                     errors=kept, chunks_committed=ParseJob.chunks_committed + 1, heartbeat=utcnow())
                  .where(ParseJob.id == job.id).execute())
-        except peewee.DatabaseError:
+        except BaseException:
             self.cache.clear()  # ids created by the rolled-back transaction are gone
             raise
         job.entries_processed = chunk.last_entry

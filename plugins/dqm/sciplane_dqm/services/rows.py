@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -27,6 +27,7 @@ COLUMNS: dict[str, str] = {
     "y_bin": ">i", "x_edges": "bytes", "y_edges": "bytes", "dtype": "text", "data": "bytes",
     "source_file_id": ">i", "created": "time",
 }
+IDS = ("lumisection_id", "title_id")  # dictionary ids: resolved in the chunk's transaction, never NULL
 STACK_MAX_ELEMENTS = 4096  # arrays up to this size are stacked per chunk; larger ones would only be copied
 _PG_EPOCH = dt.datetime(2000, 1, 1)
 _SCALARS = operator.attrgetter("run", "lumi", "type_code", "entries", "x_bin", "x_min", "x_max", "x_edges", "y_min",
@@ -41,18 +42,27 @@ def pg_time(value: dt.datetime) -> int:
 
 @dataclass
 class ChunkRows:
+    """The rows of a list of records, built without the database; the dictionary ids come last (:meth:`resolve`).
+
+    That split lets the parsing thread do all of the encoding while the writer thread, which must win the
+    GIL back from the parser after every release, only resolves ids and talks to the database.
+    """
+
     columns: dict[str, Any]  # name -> list, or numpy array for numbers; "data" may be an (n, k) matrix
     count: int
+    dim: int
+    titles: list[str]  # per row: the title ids are resolved from them
+    _layouts: dict[bool, np.ndarray | None] = field(default_factory=dict)  # by ``numbered``
 
     @classmethod
-    def of(cls, records: list[HistogramRecord], *, dim: int, lumisection_ids: list[int], title_ids: list[int],
-           source_file: int, created: dt.datetime) -> ChunkRows:
+    def of(cls, records: list[HistogramRecord], *, dim: int, source_file: int | None,
+           created: dt.datetime) -> ChunkRows:
         n = len(records)
         # One C-level pass for the scalar attributes, transposed into columns by zip.
         scalars = list(zip(*map(_SCALARS, records), strict=True))
         run, lumi, type_code, entries, x_bin, x_min, x_max = scalars[:7]
         columns: dict[str, Any] = {
-            "lumisection_id": lumisection_ids, "run_number": run, "ls_number": lumi, "title_id": title_ids,
+            "lumisection_id": None, "run_number": run, "ls_number": lumi, "title_id": None,
             "dim": [dim] * n, "type_code": type_code, "entries": entries, "x_min": x_min, "x_max": x_max,
             "x_bin": x_bin, "y_min": [None] * n, "y_max": [None] * n, "y_bin": [None] * n,
             "x_edges": [arrays.edges_bytes(e) for e in scalars[7]], "y_edges": [None] * n,
@@ -67,7 +77,14 @@ class ChunkRows:
         else:
             encoded = arrays.encode_many([r.data for r in records])
             columns["dtype"], columns["data"] = [code for code, _ in encoded], [data for _, data in encoded]
-        return cls(columns, n)
+        return cls(columns, n, dim, [r.title for r in records])
+
+    def resolve(self, lumisection_ids: list[int], title_ids: list[int]) -> None:
+        """Set the dictionary ids, row by row (also in the COPY blocks laid out already)."""
+        self.columns["lumisection_id"], self.columns["title_id"] = lumisection_ids, title_ids
+        for layout in self._layouts.values():
+            if layout is not None:
+                layout["lumisection_id"], layout["title_id"] = lumisection_ids, title_ids
 
     def tuples(self) -> list[tuple]:
         """One tuple per row, values in :data:`COLUMNS` order, as plain Python values for any driver."""
@@ -79,12 +96,23 @@ class ChunkRows:
 
     def block(self, numbered: bool) -> bytes | None:
         """Every row as binary COPY tuples in one buffer, or None unless the rows share one layout."""
+        layout = self.lay_out(numbered)
+        return None if layout is None else layout.tobytes()
+
+    def lay_out(self, numbered: bool) -> np.ndarray | None:
+        """The rows as a structured array in the binary COPY layout (built once), or None unless they share one
+        layout; ids not resolved yet are filled in by :meth:`resolve`."""
+        if numbered not in self._layouts:
+            self._layouts[numbered] = self._build_layout(numbered)
+        return self._layouts[numbered]
+
+    def _build_layout(self, numbered: bool) -> np.ndarray | None:
         data = self.columns["data"]
         if not isinstance(data, np.ndarray):
             return None
         nulls = {}
         for name in COLUMNS:
-            if name == "data":
+            if name == "data" or name in IDS:
                 continue
             missing = self.columns[name].count(None)  # a C-level scan
             if 0 < missing < self.count:
@@ -98,7 +126,7 @@ class ChunkRows:
             fields.append((f"{name}_length", ">i4"))
             if not nulls.get(name, False):
                 fields.append((name, f"V{widths[name]}" if name in widths else (">i8" if kind == "time" else kind)))
-        block = np.empty(self.count, dtype=np.dtype(fields))
+        block = np.zeros(self.count, dtype=np.dtype(fields))
         block["count"] = len(COLUMNS) + numbered
         if numbered:
             block["seq_length"], block["seq"] = 4, np.arange(self.count)
@@ -112,11 +140,15 @@ class ChunkRows:
             elif name == "dtype":
                 block["dtype_length"] = 2
                 block["dtype"] = np.frombuffer("".join(self.columns["dtype"]).encode(), dtype="V2")
+            elif kind == "time":  # every row of a chunk has the same time: each distinct one converted once
+                block[f"{name}_length"] = 8
+                micros = {value: pg_time(value) for value in set(self.columns[name])}
+                block[name] = [micros[value] for value in self.columns[name]]
             else:
-                block[f"{name}_length"] = 8 if kind == "time" else np.dtype(kind).itemsize
-                values = self.columns[name]
-                block[name] = [pg_time(v) for v in values] if kind == "time" else values
-        return block.tobytes()
+                block[f"{name}_length"] = np.dtype(kind).itemsize
+                if self.columns[name] is not None:  # ids: zero until resolved
+                    block[name] = self.columns[name]
+        return block
 
 
 def _plain(value: Any) -> Any:
@@ -129,12 +161,14 @@ def _stacked(records: list[HistogramRecord]) -> tuple[str, np.ndarray] | None:
     first = records[0].data
     if first.size > STACK_MAX_ELEMENTS or any(r.data.shape != first.shape for r in records):
         return None
-    matrix = np.stack([r.data for r in records]).reshape(len(records), -1)
+    # concatenate, not stack: stack indexes every array in Python first, which costs ten times more.
+    matrix = np.concatenate([r.data for r in records]).reshape(len(records), -1)
     if matrix.dtype == np.float32:
         return arrays.F4, matrix
     wide = matrix.astype(np.float64, copy=False)
     with np.errstate(over="ignore", invalid="ignore"):
         narrow = wide.astype(np.float32)
-    if np.array_equal(narrow, wide, equal_nan=True):
+    # The plain comparison settles the usual case; only a NaN (never equal to itself) needs the slower one.
+    if (narrow == wide).all() or np.array_equal(narrow, wide, equal_nan=True):
         return arrays.F4, narrow
     return None  # some rows need float64: decided row by row

@@ -1,8 +1,10 @@
 """Storing one chunk of parsed records: dictionaries first, then the histograms.
 
-Everything here runs inside the chunk's transaction.  Run, lumisection and
-title ids are cached per job (:class:`IdCache`); the caller drops the cache
-when the transaction rolls back, since ids created in it are gone.
+Records are checked and encoded first, on the parsing thread (:func:`check`,
+:func:`prepare`); :func:`store_rows` then runs inside the chunk's
+transaction.  Run, lumisection and title ids are cached per job
+(:class:`IdCache`); the caller drops the cache when the transaction rolls
+back, since ids created in it are gone.
 Histograms go in with an explicit conflict target on both engines, so a
 re-parse inserts nothing twice while NOT NULL and foreign-key violations
 still raise (SQLite's ``INSERT OR IGNORE`` would hide them).
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sciplane import EntryError, HistogramRecord, database, utcnow
+from sciplane import EntryError, HistogramRecord, database, is_postgres, utcnow
 
 from .. import arrays
 from . import bulk
@@ -40,50 +42,70 @@ class IdCache:
 
 
 def check(record: HistogramRecord, *, dimensionality: int, granularity: str, max_bins: int) -> EntryError | None:
-    """The store's own validation of a parser's record (spec 3.5); None when it may be stored."""
+    """The store's own validation of a parser's record (spec 3.5); None when it may be stored.
 
-    def bad(message: str, code: str = "bad_value") -> EntryError:
-        return EntryError(record.entry, code, message, line=record.line, run=record.run, lumi=record.lumi,
-                          title=record.title)
-
+    It runs once per record on the parsing thread, so the checks read the record directly (no per-call
+    closures or lists) and a problem is described only once one is found.
+    """
     data = record.data
     if not isinstance(data, np.ndarray) or data.ndim != dimensionality:
-        return bad(f"data must be a {dimensionality}D array")
-    if record.x_bin * (record.y_bin or 1) > max_bins:
-        return bad(f"{record.x_bin * (record.y_bin or 1)} bins exceed the limit of {max_bins}", "too_many_bins")
+        return _bad(record, f"data must be a {dimensionality}D array")
+    bins = record.x_bin * (record.y_bin or 1)
+    if bins > max_bins:
+        return _bad(record, f"{bins} bins exceed the limit of {max_bins}", "too_many_bins")
     if data.shape != arrays.shape_of(record.x_bin, record.y_bin if dimensionality == 2 else None):
-        return bad(f"data has shape {data.shape}, which does not match the bin counts")
+        return _bad(record, f"data has shape {data.shape}, which does not match the bin counts")
     if record.run < 1:
-        return bad("run must be at least 1")
+        return _bad(record, "run must be at least 1")
     if (granularity == "lum") != (record.lumi >= 1) or record.lumi < 0:
-        return bad("lumi must be at least 1" if granularity == "lum" else "lumi must be 0 for run-level records")
+        return _bad(record, "lumi must be at least 1" if granularity == "lum"
+                    else "lumi must be 0 for run-level records")
     if not 1 <= len(record.title) <= 1024 or "\x00" in record.title:
-        return bad("title must have 1 to 1024 characters and no NUL")
+        return _bad(record, "title must have 1 to 1024 characters and no NUL")
     if record.entries < 0:
-        return bad("entries must not be negative")
-    axes = [("x", record.x_bin, record.x_min, record.x_max, record.x_edges)]
-    if dimensionality == 2:
-        axes.append(("y", record.y_bin, record.y_min, record.y_max, record.y_edges))
-    for name, bins, low, high, edges in axes:
-        if low is None or high is None or not (math.isfinite(low) and math.isfinite(high) and low < high):
-            return bad(f"{name} limits must be finite with min < max")
-        if edges is not None:
-            edges = np.asarray(edges, dtype=np.float64)
-            if (edges.shape != (bins + 1,) or not np.all(np.diff(edges) > 0)
-                    or edges[0] != low or edges[-1] != high):
-                return bad(f"{name} edges must be {bins + 1} increasing values from min to max")
+        return _bad(record, "entries must not be negative")
+    problem = _axis_problem("x", record.x_bin, record.x_min, record.x_max, record.x_edges)
+    if problem is None and dimensionality == 2:
+        problem = _axis_problem("y", record.y_bin, record.y_min, record.y_max, record.y_edges)
+    return None if problem is None else _bad(record, problem)
+
+
+def _axis_problem(name: str, bins: int, low: float | None, high: float | None, edges) -> str | None:
+    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high) and low < high):
+        return f"{name} limits must be finite with min < max"
+    if edges is not None:
+        edges = np.asarray(edges, dtype=np.float64)
+        if edges.shape != (bins + 1,) or not np.all(np.diff(edges) > 0) or edges[0] != low or edges[-1] != high:
+            return f"{name} edges must be {bins + 1} increasing values from min to max"
     return None
 
 
-def store_chunk(records: list[HistogramRecord], *, dim: int, source_file: int, cache: IdCache) -> int:
-    """Insert the chunk's histograms (first record per lumisection and title wins); returns rows inserted."""
-    if not records:
+def _bad(record: HistogramRecord, message: str, code: str = "bad_value") -> EntryError:
+    return EntryError(record.entry, code, message, line=record.line, run=record.run, lumi=record.lumi,
+                      title=record.title)
+
+
+def prepare(records: list[HistogramRecord], *, dim: int, source_file: int | None) -> ChunkRows:
+    """The rows of checked records, encoded without the database: this runs on the parsing thread.
+
+    On PostgreSQL the binary COPY block is laid out here too, so that storing it is little more than
+    filling in the ids and sending it.
+    """
+    rows = ChunkRows.of(records, dim=dim, source_file=source_file, created=utcnow())
+    if is_postgres(database):
+        rows.lay_out(numbered=False)
+    return rows
+
+
+def store_rows(rows: ChunkRows, *, cache: IdCache) -> int:
+    """Insert prepared rows (first row per lumisection and title wins) in the open transaction; returns the rows
+    inserted."""
+    if not rows.count:
         return 0
-    lumisections = _lumisection_ids({(r.run, r.lumi) for r in records}, cache)
-    titles = _title_ids(list(dict.fromkeys(r.title for r in records)), dim, cache)
-    rows = ChunkRows.of(records, dim=dim, lumisection_ids=[lumisections[r.run, r.lumi] for r in records],
-                        title_ids=[titles[r.title, dim] for r in records], source_file=source_file,
-                        created=utcnow())
+    keys = list(zip(rows.columns["run_number"], rows.columns["ls_number"], strict=True))
+    lumisections = _lumisection_ids(set(keys), cache)
+    titles = _title_ids(list(dict.fromkeys(rows.titles)), rows.dim, cache)
+    rows.resolve([lumisections[key] for key in keys], [titles[title, rows.dim] for title in rows.titles])
     return bulk.insert(rows)
 
 
@@ -92,13 +114,15 @@ def _lumisection_ids(keys: set[tuple[int, int]], cache: IdCache) -> dict[tuple[i
     if missing:
         now = utcnow()
         new_runs = sorted({run for run, _ in missing} - cache.runs)
-        _insert_ignoring_duplicates("dqm_run", ("run_number", "created"), [(run, now) for run in new_runs],
-                                    "run_number")
+        _insert_new("dqm_run", ("run_number", "created"), [(run, now) for run in new_runs], "run_number")
         cache.runs.update(new_runs)
-        _insert_ignoring_duplicates("dqm_lumisection", ("run_number", "ls_number", "created"),
-                                    [(run, ls, now) for run, ls in missing], "run_number, ls_number")
+        rows = [(run, ls, now) for run, ls in missing]
+        for run, ls, ident in _insert_new("dqm_lumisection", ("run_number", "ls_number", "created"), rows,
+                                          "run_number, ls_number", returning="run_number, ls_number, id"):
+            cache.lumisections[run, ls] = ident
+        stored_before = [key for key in missing if key not in cache.lumisections]
         for run, ls, ident in _select_in("SELECT run_number, ls_number, id FROM dqm_lumisection WHERE",
-                                         "(run_number, ls_number)", missing):
+                                         "(run_number, ls_number)", stored_before):
             cache.lumisections[run, ls] = ident
     return cache.lumisections
 
@@ -107,23 +131,32 @@ def _title_ids(names: list[str], dim: int, cache: IdCache) -> dict[tuple[str, in
     # Inserted in order of first appearance: title ids order histograms within a lumisection.
     missing = [name for name in names if (name, dim) not in cache.titles]
     if missing:
-        _insert_ignoring_duplicates("dqm_title", ("title", "dim"), [(name, dim) for name in missing], "title, dim")
+        for name, ident in _insert_new("dqm_title", ("title", "dim"), [(name, dim) for name in missing],
+                                       "title, dim", returning="title, id"):
+            cache.titles[name, dim] = ident
+        stored_before = [(name,) for name in missing if (name, dim) not in cache.titles]
         for name, ident in _select_in(f"SELECT title, id FROM dqm_title WHERE dim = {int(dim)} AND", "title",
-                                      [(name,) for name in missing]):
+                                      stored_before):
             cache.titles[name, dim] = ident
     return cache.titles
 
 
-def _insert_ignoring_duplicates(table: str, columns: tuple[str, ...], rows: list[tuple], target: str) -> int:
-    inserted = 0
+def _insert_new(table: str, columns: tuple[str, ...], rows: list[tuple], target: str,
+                returning: str | None = None) -> list[tuple]:
+    """Insert the rows whose ``target`` key is not stored yet; the ``returning`` columns of those inserted.
+
+    The common case, keys never seen before, then costs one statement instead of an insert and a select.
+    """
+    inserted: list[tuple] = []
     names = ", ".join(columns)
     one = "(" + ", ".join([database.param] * len(columns)) + ")"
     for start in range(0, len(rows), ROWS_PER_STATEMENT):
         batch = rows[start:start + ROWS_PER_STATEMENT]
         sql = (f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(batch))} "
-               f"ON CONFLICT ({target}) DO NOTHING")
+               f"ON CONFLICT ({target}) DO NOTHING" + (f" RETURNING {returning}" if returning else ""))
         cursor = database.execute_sql(sql, [value for row in batch for value in row])
-        inserted += cursor.rowcount
+        if returning:
+            inserted += cursor.fetchall()
     return inserted
 
 
