@@ -265,6 +265,13 @@ class Sciplane:
         """``sciplane <args>`` against the same database and settings, e.g. to load a data set."""
         return sciplane_cli(self.env, *args)
 
+    def settle(self) -> None:
+        """Bring the database to rest after a bulk load: what autovacuum would have done (statistics,
+        visibility map), then a checkpoint, so reads are not measured while PostgreSQL flushes the load."""
+        with _admin(self.env["SCIPLANE_DATABASE_URL"]) as cursor:
+            cursor.execute("VACUUM ANALYZE")
+            cursor.execute("CHECKPOINT")
+
 
 class Harness:
     """Starts servers and drives load for one benchmark; everything is released by :meth:`close`."""
@@ -340,8 +347,9 @@ class Harness:
         result.server_cpu = (cpu1 - cpu0) / (t1 - t0)
         return result
 
-    def compare(self, targets: dict[str, tuple[Server, Sequence[str]]]) -> dict[str, loadgen.LoadResult]:
-        """Load each ``label: (server, paths)`` in turn, ``rounds`` times, and pool each label's windows.
+    def compare(self, targets: dict[str, tuple]) -> dict[str, loadgen.LoadResult]:
+        """Load each ``label: (server, paths)`` or ``label: (server, paths, load options)`` in turn,
+        ``rounds`` times, and pool each label's windows.
 
         Interleaving spreads slow phases of a shared machine (and gthread's
         luck in sharing connections between workers) over every target
@@ -349,8 +357,8 @@ class Harness:
         """
         runs: dict[str, list[loadgen.LoadResult]] = {label: [] for label in targets}
         for _ in range(self.options.rounds):
-            for label, (server, paths) in targets.items():
-                runs[label].append(self.load(server, paths))
+            for label, (server, paths, *options) in targets.items():
+                runs[label].append(self.load(server, paths, **(options[0] if options else {})))
         return {label: loadgen.pool(results) for label, results in runs.items()}
 
 

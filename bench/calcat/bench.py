@@ -90,6 +90,7 @@ def run(harness: Harness, options: Options) -> Result:
         started = time.perf_counter()
         app.cli("calcat", "load-benchmark", "--scale", str(scale))
         rows.append(Row("dataset load", "seconds", time.perf_counter() - started, "s"))
+        app.settle()
         calibrations = {c["name"]: c["id"] for c in _get(base, "calibrations", {"page_size": 500})}
         dark_ids = str([calibrations[name] for name in DARK])
         paths = [f"{API}/calibration_constant_versions/get_by_detector_conditions?" + urlencode({
