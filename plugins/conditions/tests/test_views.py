@@ -324,6 +324,16 @@ def test_106_nested_view_the_same_with_a_companion(base, two_renderers):
     two_renderers(companion=True)
     for path, content in alone.items():
         assert base.ok(base.get(path)).content == content, path
+    # With every companion slot taken, a large tag renders on one connection, the same bytes.
+    from sciplane_conditions.services import iov_json
+    taken = 0
+    while iov_json.COMPANIONS.acquire(blocking=False):
+        taken += 1
+    try:
+        assert base.ok(base.get("globalTag/GT1")).content == alone["globalTag/GT1"]
+    finally:
+        for _ in range(taken):
+            iov_json.COMPANIONS.release()
     gt1 = base.ok(base.get("globalTag/GT1")).json
     assert [len(lst["payload_iov"]) for lst in gt1["payload_lists"]] == [6, 0, 3, 9, 12]
 
@@ -345,4 +355,9 @@ def test_106_nested_view_closed_early_stops_its_companion(app, base, two_rendere
     assert next(iter(body))
     body.close()
     assert not [t for t in threading.enumerate() if t.name == "cond-iov-json"]
+    from sciplane_conditions.services import iov_json
+    slots = [iov_json.COMPANIONS.acquire(blocking=False) for _ in range(2)]  # the companion's slot is back
+    for _ in range(sum(slots)):
+        iov_json.COMPANIONS.release()
+    assert slots == [True, True]
     assert base.ok(base.get("globalTag/GT1")).json["payload_lists"][0]["payload_iov"][39]["payload_url"] == "39.dat"

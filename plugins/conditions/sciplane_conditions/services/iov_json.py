@@ -25,6 +25,9 @@ CHUNK = reads.CHUNK
 # Below this many IOVs a second connection costs more than it saves.
 COMPANION_MIN_IOVS = 50_000
 AHEAD = 4  # chunks the companion may render ahead of the response: bounds memory
+# Companion connections are opened outside the pool: at most this many at once per worker process, so a
+# burst of large nested views cannot use up PostgreSQL's connections (the others render on one connection).
+COMPANIONS = threading.BoundedSemaphore(2)
 
 
 def _json_string(column: str) -> str:
@@ -86,15 +89,18 @@ def lists_chunks(lists: Iterable[tuple[int, str]], snapshot: Snapshot, iovs: int
     even thread's until the last list has been consumed.
     """
     lists = list(lists)
-    if not is_postgres() or iovs < COMPANION_MIN_IOVS or len(lists) < 2:
+    if not is_postgres() or iovs < COMPANION_MIN_IOVS or len(lists) < 2 or not COMPANIONS.acquire(blocking=False):
         for list_id, name in lists:
             yield list_chunks(list_id, name)
         return
-    with snapshot.companion() as companion, \
-            _Ahead(_bytes_cursor(database.connection()), lists[0::2]) as even, \
-            _Ahead(_bytes_cursor(companion), lists[1::2]) as odd:
-        for index in range(len(lists)):
-            yield (odd if index % 2 else even).next_list()
+    try:
+        with snapshot.companion() as companion, \
+                _Ahead(_bytes_cursor(database.connection()), lists[0::2]) as even, \
+                _Ahead(_bytes_cursor(companion), lists[1::2]) as odd:
+            for index in range(len(lists)):
+                yield (odd if index % 2 else even).next_list()
+    finally:
+        COMPANIONS.release()
 
 
 _END = object()  # after the last chunk of each list
