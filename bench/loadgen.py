@@ -257,7 +257,11 @@ class _Driver:
         self.reconnects = 0
         self.measure_from = math.inf
         self.window = 0.0
-        self.conns = [_Conn(self, first + i) for i in range(connections)]
+        # Connections start spread evenly over the list, not one path apart: walking a long list of
+        # distinct paths in lockstep, they would ask every path several times within milliseconds, and a
+        # server-side cache would answer most of a list meant to miss it.
+        stride = max(1, len(requests) // spec.connections)
+        self.conns = [_Conn(self, (first + i) * stride) for i in range(connections)]
 
     def error(self, kind: str, sample: str = "") -> None:
         if time.perf_counter() < self.measure_from:
