@@ -68,9 +68,36 @@ def test_arrays_are_lz4_compressed_on_postgresql(api, app, data_root):
     rows = [legacy_row("zphi", sparse, metype=6, x=(0, 100), y=(0, 100), bins=(100, 100))]
     job = api.parse(api.register(write_csv(data_root / "sparse.csv", rows))["id"], 2)
     assert job["histograms_created"] == 1
+    # A second file repeating that key and adding one goes through the staging table: its new array is lz4 too.
+    rows.append(legacy_row("zeta", sparse, metype=6, x=(0, 100), y=(0, 100), bins=(100, 100)))
+    job = api.parse(api.register(write_csv(data_root / "overlap.csv", rows))["id"], 2)
+    assert (job["histograms_created"], job["entries_duplicate"]) == (1, 1)
     with database.connection_context():
         stored = database.execute_sql("SELECT pg_column_compression(data) FROM dqm_histogram").fetchall()
-    assert stored == [("lz4",)]
+    # PostgreSQL moves a compressed value as it is: a stage left at pglz would have stored the second as pglz.
+    assert stored == [("lz4",), ("lz4",)]
+
+
+@pytest.mark.pg
+def test_the_staging_table_compresses_as_the_table_does(app):
+    """Rows that meet a stored key go through a temporary table; pglz there would triple the cost of a re-parse."""
+    from sciplane import HistogramRecord
+    from sciplane_dqm.services import store
+
+    database = app.sciplane.database
+    record = HistogramRecord(entry=1, run=1, lumi=1, title="z", entries=1, x_bin=100, x_min=0.0, x_max=1.0,
+                             y_bin=100, y_min=0.0, y_max=1.0, type_code=6, data=np.zeros((100, 100), "f4"))
+    with database.connection_context():
+        wanted = database.execute_sql("SELECT attcompression FROM pg_attribute WHERE attname = 'data' "
+                                      "AND attrelid = 'dqm_histogram'::regclass").fetchone()[0]
+        with database.atomic() as transaction:
+            cache = store.IdCache()
+            assert store.store_rows(store.prepare([record], dim=2, source_file=None), cache=cache) == 1
+            assert store.store_rows(store.prepare([record], dim=2, source_file=None), cache=cache) == 0
+            staged = database.execute_sql("SELECT attcompression FROM pg_attribute WHERE attname = 'data' "
+                                          "AND attrelid = to_regclass('pg_temp.dqm_histogram_stage')").fetchone()
+            transaction.rollback()
+    assert staged == (wanted,)
 
 
 class TestWriter:
