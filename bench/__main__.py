@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .harness import Harness, Options, Result, describe_settings, format_result, write_result
+from .harness import Harness, Options, Result, describe_settings, format_machine, format_result, write_result
 
 BENCH_DIR = Path(__file__).resolve().parent
 QUICK = {"duration": 2.0, "warmup": 0.5, "rounds": 1}
@@ -92,6 +92,7 @@ def main(argv: list[str]) -> int:
     names, options = parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
     settings = describe_settings(options)
+    print(format_machine(settings), flush=True)
     status = 0
     for name in names:
         started = datetime.now(UTC)

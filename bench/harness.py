@@ -39,6 +39,7 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 BIN_DIR = Path(sys.executable).parent
 ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 READY_TIMEOUT_S = 30
+CALIBRATION_LOOP = 5_000_000
 STOP_TIMEOUT_S = 10
 LOG_TAIL_LINES = 40
 
@@ -372,7 +373,61 @@ def describe_settings(options: Options) -> dict:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True)
     return {"options": asdict(options), "cpus": os.cpu_count(), "python": sys.version.split()[0],
             "falcon": falcon.__version__, "gunicorn": gunicorn.__version__,
-            "commit": commit.stdout.strip() or None}
+            "commit": commit.stdout.strip() or None, "machine": machine_speed()}
+
+
+def machine_speed(repeats: int = 3) -> dict:
+    """How fast this machine runs one core of plain Python, so that figures from two machines of "the same
+    kind" can be told apart from a change in the code: the best of ``repeats`` timings of a fixed loop (a
+    cloud machine of one kind was seen to differ by a third from session to session)."""
+    def loop() -> float:
+        started = time.perf_counter()
+        total = 0
+        for value in range(CALIBRATION_LOOP):
+            total += value
+        return time.perf_counter() - started
+
+    model = next((line.split(":", 1)[1].strip() for line in _cpuinfo().splitlines()
+                  if line.startswith("model name")), None)
+    return {"cpu": model, "python_loop_s": round(min(loop() for _ in range(repeats)), 3),
+            "python_loop_iterations": CALIBRATION_LOOP, "round_trip_us": round(_round_trip_us(), 1)}
+
+
+_ECHO = ("import socket, sys\nside = socket.socket(fileno=int(sys.argv[1]))\n"
+         "while data := side.recv(64):\n    side.sendall(data)")
+
+
+def _round_trip_us(count: int = 20_000) -> float:
+    """Microseconds for one byte to go to another process and back: the wake-ups every request of a
+    benchmark pays several times over (driver, gunicorn, PostgreSQL), and what differs most between two
+    virtual machines of the same kind.  Measured after a warm-up of a tenth of ``count``."""
+    ours, theirs = socket.socketpair()
+    echo = subprocess.Popen([sys.executable, "-c", _ECHO, str(theirs.fileno())], pass_fds=(theirs.fileno(),))
+    theirs.close()
+    try:
+        for measured in (False, True):
+            started = time.perf_counter()
+            for _ in range(count if measured else count // 10):
+                ours.send(b"x")
+                ours.recv(64)
+        return (time.perf_counter() - started) / count * 1e6
+    finally:
+        ours.close()
+        echo.wait(timeout=10)
+
+
+def _cpuinfo() -> str:
+    try:
+        return Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return ""
+
+
+def format_machine(settings: dict) -> str:
+    machine = settings["machine"]
+    return (f"machine: {machine['cpu'] or 'unknown CPU'}, {settings['cpus']} CPUs; "
+            f"{machine['python_loop_iterations']:,} iterations of a Python loop in {machine['python_loop_s']:.2f} s, "
+            f"a round trip to another process in {machine['round_trip_us']:.0f} us")
 
 
 def format_result(result: Result) -> str:
