@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import time
-import uuid
 
 import falcon
 
@@ -122,7 +122,7 @@ class CoreMiddleware:
     def process_request(self, req: Request, resp: falcon.Response) -> None:
         req.context.started = time.perf_counter()
         incoming = req.get_header(self.id_header)
-        req.context.request_id = incoming if incoming and _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex[:16]
+        req.context.request_id = incoming if incoming and _REQUEST_ID_RE.match(incoming) else secrets.token_hex(8)
         if "\x00" in req.path:
             raise NotFound()  # no route (and no stored name) contains NUL
         path, scope = self.routes.normalize(req.path)

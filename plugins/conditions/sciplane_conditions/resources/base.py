@@ -11,10 +11,11 @@ from sciplane import cache_control, conditional, database, strong_etag
 from sciplane.media import dumps
 
 from ..points import MAX, MIN
-from ..services.catalog import FROZEN, LOCKED
+from ..services.catalog import FROZEN, LOCKED, UNLOCKED
 from ..services.state import Validator
 
 JSON = "application/json"
+CATALOG = "catalog"  # the database-wide state, beside a GT's statuses
 
 
 class Context:
@@ -52,6 +53,12 @@ class Resource:
     def __init__(self, context: Context):
         self.c = context
         self.settings = context.settings
+        settings = context.settings
+        # Cache-Control per kind of state, composed once: every read sends one.
+        ages = {CATALOG: settings.cache_max_age_catalog, FROZEN: settings.cache_max_age_frozen,
+                LOCKED: settings.cache_max_age_locked, UNLOCKED: settings.cache_max_age_unlocked}
+        self._cache_control = {kind: cache_control(max_age=age, private=settings.read_auth)
+                               for kind, age in ages.items()}
 
     # -- parameters ---------------------------------------------------------
     @staticmethod
@@ -89,16 +96,9 @@ class Resource:
         return strong_etag(validator.scope, self.c.cfg)
 
     def cache_header(self, validator: Validator) -> str:
-        settings = self.settings
         if validator.gt_id is None:
-            max_age = settings.cache_max_age_catalog
-        elif validator.status == FROZEN:
-            max_age = settings.cache_max_age_frozen
-        elif validator.status == LOCKED:
-            max_age = settings.cache_max_age_locked
-        else:
-            max_age = settings.cache_max_age_unlocked
-        return cache_control(max_age=max_age, private=settings.read_auth)
+            return self._cache_control[CATALOG]
+        return self._cache_control.get(validator.status, self._cache_control[UNLOCKED])
 
     def cached(self, resp, key: tuple, validator: Validator, build) -> None:
         """Send the body for ``key`` at ``validator``'s state, encoding it only on a cache miss."""
