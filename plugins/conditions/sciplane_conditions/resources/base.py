@@ -52,8 +52,7 @@ class Context:
 class Resource:
     def __init__(self, context: Context):
         self.c = context
-        self.settings = context.settings
-        settings = context.settings
+        self.settings = settings = context.settings
         # Cache-Control per kind of state, composed once: every read sends one.
         ages = {CATALOG: settings.cache_max_age_catalog, FROZEN: settings.cache_max_age_frozen,
                 LOCKED: settings.cache_max_age_locked, UNLOCKED: settings.cache_max_age_unlocked}
