@@ -377,9 +377,10 @@ def describe_settings(options: Options) -> dict:
 
 
 def machine_speed(repeats: int = 3) -> dict:
-    """How fast this machine runs one core of plain Python, so that figures from two machines of "the same
-    kind" can be told apart from a change in the code: the best of ``repeats`` timings of a fixed loop (a
-    cloud machine of one kind was seen to differ by a third from session to session)."""
+    """How fast this machine is at what the benchmarks spend their time on, so that figures from two machines
+    of "the same kind" can be told apart from a change in the code (request rates on two such machines were
+    seen to differ by a quarter): plain Python on one core (the best of ``repeats`` timings of a fixed loop)
+    and a round trip to another process."""
     def loop() -> float:
         started = time.perf_counter()
         total = 0
