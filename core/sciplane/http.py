@@ -17,8 +17,6 @@ from collections.abc import Iterable
 
 import falcon
 
-UTC = dt.UTC
-
 
 def strong_etag(*parts: object) -> str:
     """A strong entity tag from parts that identify a state: ``"a-b-c"``."""
@@ -46,28 +44,17 @@ def etag_matches(header: str | None, etag: str, *, exists: bool = True) -> bool:
     return any(_opaque(candidate) == wanted for candidate in header.split(","))
 
 
-def last_modified_for(changed_at: dt.datetime, now: dt.datetime | None = None) -> dt.datetime:
-    """``Last-Modified`` for a state last changed at ``changed_at``.
+def last_modified_header(changed_at: dt.datetime, now: float | None = None) -> str:
+    """``Last-Modified`` (an HTTP date) for a state last changed at ``changed_at`` (naive means UTC).
 
     HTTP dates have one-second resolution.  Announcing the *end* of the
-    second of the last change, capped at the response's Date, means a client
-    revalidating with ``If-Modified-Since`` can never keep a copy that a
-    later write in the same second made stale.
+    second of the last change, capped at the response's Date (``now``, Unix
+    time), means a client revalidating with ``If-Modified-Since`` can never
+    keep a copy that a later write in the same second made stale.  Every
+    conditional response sends it, and formatting a date costs more than the
+    rest of a 304: each distinct second is formatted once.
     """
-    now = now or dt.datetime.now(UTC)
-    if changed_at.tzinfo is None:
-        changed_at = changed_at.replace(tzinfo=UTC)
-    end_of_second = changed_at.replace(microsecond=0) + dt.timedelta(seconds=1)
-    return min(end_of_second, now.replace(microsecond=0))
-
-
-def last_modified_header(changed_at: dt.datetime) -> str:
-    """``Last-Modified`` of :func:`last_modified_for` as an HTTP date, for "now".
-
-    Every conditional response sends it, and formatting a date costs more than the rest of a 304: each
-    distinct second is formatted once (the states of a deployment change rarely, so a few thousand suffice).
-    """
-    return _format_second(min(_end_of_second(changed_at), int(time.time())))
+    return _format_second(min(_end_of_second(changed_at), int(time.time() if now is None else now)))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -91,17 +78,7 @@ def not_modified_since(header: str | None, changed_at: dt.datetime) -> bool:
         return False
     if since is None:
         return False
-    if since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)
-    if changed_at.tzinfo is None:
-        changed_at = changed_at.replace(tzinfo=UTC)
-    return changed_at.replace(microsecond=0) + dt.timedelta(seconds=1) <= since
-
-
-def http_date(value: dt.datetime) -> str:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return email.utils.format_datetime(value.astimezone(UTC), usegmt=True)
+    return _end_of_second(changed_at) <= calendar.timegm(since.utctimetuple())
 
 
 def cache_control(*, max_age: int | None = None, public: bool = True, private: bool = False,

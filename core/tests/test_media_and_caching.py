@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from sciplane import EndpointGroup, Route, conditional, hookimpl, strong_etag
-from sciplane.http import cache_control, etag_matches, last_modified_for, not_modified_since
+from sciplane.http import cache_control, etag_matches, last_modified_header, not_modified_since
 from sciplane.media import NPY, dumps
 
 CHANGED = dt.datetime(2026, 1, 2, 3, 4, 5, 600000, tzinfo=dt.UTC)
@@ -34,8 +34,10 @@ def test_etag_comparison():
 
 
 def test_last_modified_is_the_end_of_the_second():
-    assert last_modified_for(CHANGED, now=CHANGED + dt.timedelta(hours=1)) == CHANGED.replace(second=6, microsecond=0)
-    assert last_modified_for(CHANGED, now=CHANGED) == CHANGED.replace(microsecond=0)  # capped at Date
+    later = (CHANGED + dt.timedelta(hours=1)).timestamp()
+    assert last_modified_header(CHANGED, now=later) == "Fri, 02 Jan 2026 03:04:06 GMT"
+    assert last_modified_header(CHANGED, now=CHANGED.timestamp()) == "Fri, 02 Jan 2026 03:04:05 GMT"  # capped at Date
+    assert last_modified_header(CHANGED.replace(tzinfo=None), now=later) == "Fri, 02 Jan 2026 03:04:06 GMT"
     assert not_modified_since("Fri, 02 Jan 2026 03:04:06 GMT", CHANGED)
     assert not not_modified_since("Fri, 02 Jan 2026 03:04:05 GMT", CHANGED)
     assert not not_modified_since("yesterday", CHANGED)
