@@ -8,16 +8,19 @@ followed by the entry-offset array.  This module reads exactly the common case (
 all zlib, ``ZL``) and produces the same ``data`` and ``byte_offsets`` as uproot; anything else raises
 ``Unrecognised`` and the caller asks uproot for that basket, so other algorithms and odd baskets keep working.
 
-``zlib.decompress`` releases the GIL, and the sizes in the block headers let it allocate its output once.
+Blocks are inflated with libdeflate (the ``deflate`` package, the faster of the back ends uproot itself offers
+for zlib): the dense 2D histograms of a DQMIO file inflate to 25 times their stored size, and libdeflate does that
+about 3.5 times faster than the standard library's zlib.  It checks the Adler-32 sum as zlib does, releases the
+GIL, and the sizes in the block headers let it allocate its output once.
 """
 
 from __future__ import annotations
 
 import struct
-import zlib
 from dataclasses import dataclass
 from typing import IO
 
+import deflate
 import numpy as np
 import uproot
 
@@ -113,9 +116,9 @@ def _inflate(payload: memoryview, size: int) -> bytes | bytearray:
         if len(block) != compressed:
             raise Unrecognised("a compression block runs past the end of the basket")
         try:
-            piece = zlib.decompress(block, bufsize=max(expected, 1))
-        except zlib.error as exc:
-            raise Unrecognised(f"a zlib block cannot be inflated: {exc}") from None
+            piece = deflate.zlib_decompress(block, max(expected, 1))
+        except deflate.DeflateError:  # a corrupt stream, a wrong checksum or more output than the header says
+            raise Unrecognised("a zlib block cannot be inflated to the size its header gives") from None
         if len(piece) != expected:
             raise Unrecognised(f"a zlib block gave {len(piece)} bytes, its header says {expected}")
         pieces.append(piece)
