@@ -15,7 +15,10 @@ Targets: resolution on heavy >= 3,000 req/s with p99 <= 10 ms, within 10 %
 of moderate (and of the scale set); globalTags >= 1,000 req/s, within 10 %
 between 520 k and 5.2 M IOVs; the full nested heavy tag <= 1 s to the last
 byte with worker RSS growth < 64 MB; bulk_piov >= 50,000 IOVs/s in requests
-of 5,000 items; a 304 revalidation at least twice the throughput of the 200.
+of 5,000 items; a 304 revalidation at least twice the throughput of a 200
+that runs the query.  The spec's points repeat, so after warm-up the
+per-worker response cache answers them (its intended use); resolution with a
+new point in every request, where each 200 runs the query, is reported too.
 """
 
 from __future__ import annotations
@@ -117,7 +120,7 @@ def run(harness: Harness, options: Options) -> Result:
                           latency_targets={"p99": 10.0})
         rows.append(Row("payloadiovs heavy", "req/s vs moderate", runs["heavy"].throughput
                         / runs["moderate"].throughput, "x", 0.9))
-        rows += load_rows("payloadiovs random", runs["heavy-random"], throughput_target=3000,
+        rows += load_rows("payloadiovs random (200 points)", runs["heavy-random"], throughput_target=3000,
                           latency_targets={"p99": 10.0})
 
 
@@ -134,6 +137,9 @@ def run(harness: Harness, options: Options) -> Result:
                         / runs["full-200"].throughput, "x", 2.0, gate=False))
         rows.append(Row("304 revalidation", "req/s vs 200 (query run)", runs["revalidate"].throughput
                         / runs["full-200-uncached"].throughput, "x", 2.0))
+        # Reported without a target: every request a point no worker has answered yet, so each runs the query
+        # (the spec's targets use repeated points, which the response cache serves).
+        rows += load_rows("payloadiovs new point per request", runs["full-200-uncached"])
 
         rss_before = _worker_rss_kb(app.server)
         seconds, size = max(_nested_fetch(base, "heavy") for _ in range(2))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json as _json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,8 +33,10 @@ class RawResult:
 
 
 def call_wsgi(app, method: str, path: str, *, query_string: str = "", headers: dict | None = None,
-              body: bytes | None = None, chunked: bool = False) -> RawResult:
-    """One request; ``chunked`` sends the body without Content-Length."""
+              body: bytes | None = None, chunked: bool = False,
+              sink: Callable[[bytes], None] | None = None) -> RawResult:
+    """One request; ``chunked`` sends the body without Content-Length.  With ``sink``, each piece of the response
+    body goes to it as the app yields it and ``content`` stays empty (to drain a large streamed body)."""
     environ = create_environ(path, query_string=query_string, method=method, headers=headers or {})
     if body is not None:
         environ["wsgi.input"] = io.BytesIO(body)
@@ -47,7 +50,18 @@ def call_wsgi(app, method: str, path: str, *, query_string: str = "", headers: d
         seen["status"] = int(status.split()[0])
         seen["headers"] = {k.lower(): v for k, v in response_headers}
 
-    content = b"".join(app(environ, start_response))
+    pieces = app(environ, start_response)
+    try:
+        if sink is None:
+            content = b"".join(pieces)
+        else:
+            for piece in pieces:
+                sink(piece)
+            content = b""
+    finally:
+        close = getattr(pieces, "close", None)
+        if close is not None:  # as a WSGI server does once the body is sent
+            close()
     return RawResult(seen["status"], seen["headers"], content)
 
 
@@ -59,7 +73,8 @@ class RawClient:
         self.app = app
 
     def simulate_request(self, method: str, path: str, *, query_string: str = "", headers: dict | None = None,
-                         body: bytes | str | None = None, json: Any = None, chunked: bool = False) -> RawResult:
+                         body: bytes | str | None = None, json: Any = None, chunked: bool = False,
+                         sink: Callable[[bytes], None] | None = None) -> RawResult:
         headers = dict(headers or {})
         if json is not None:
             body = _json.dumps(json)
@@ -67,7 +82,7 @@ class RawClient:
         if isinstance(body, str):
             body = body.encode()
         return call_wsgi(self.app, method, path, query_string=query_string, headers=headers, body=body,
-                         chunked=chunked)
+                         chunked=chunked, sink=sink)
 
     def _method(name):  # noqa: N805 - builds the simulate_* methods
         def simulate(self, path: str, **kwargs) -> RawResult:

@@ -34,14 +34,14 @@ def attached_rows(api, payload_list: str) -> list[dict]:
 
 
 def test_concurrent_attaches_keep_the_list_consistent(base):
-    """Scenario 99: random open and closed attaches from 8 threads to one unlocked list."""
+    """Scenario 99: 200 random open and closed attaches from each of 8 threads to one unlocked list."""
     payload_list = base.new_list("Beam", "GT1")
     succeeded: list[int] = []
     lock = threading.Lock()
 
     def work(index: int) -> None:
         rng = random.Random(index)
-        for n in range(100):
+        for n in range(200):
             start = (rng.randrange(0, 50), rng.randrange(0, 3))
             end = OPEN if rng.random() < 0.3 else (start[0] + rng.randrange(1, 6), rng.randrange(0, 3))
             iov_id = base.mk(f"t{index}_{n}.dat", start, end)
