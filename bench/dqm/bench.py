@@ -143,7 +143,9 @@ def run(harness: Harness, options: Options) -> Result:
             jobs = _parse_in_worker(app, bench_id, (1, 2), root / "worker.log")
             mes = sum(job["histograms_created"] for job in jobs)
             seconds = sum(_seconds(job) for job in jobs)
-            rate, baseline = mes / seconds, _uproot_rate()
+            # uproot's best of two (the second without its first-use setup): a slow moment of the machine must not
+            # flatter the ratio.
+            rate, baseline = mes / seconds, max(_uproot_rate() for _ in range(2))
             rows.append(Row(f"P3 nanoDQM ingest ({mes} MEs)", "MEs/s", rate, "MEs/s", 10_000))
             rows.append(Row("P3 uproot object path (parse only)", "MEs/s", baseline, "MEs/s"))
             rows.append(Row("P3 ingest / uproot", "ratio", rate / baseline, "x", 5.0))
