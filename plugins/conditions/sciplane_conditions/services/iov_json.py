@@ -35,7 +35,9 @@ def _json_string(column: str) -> str:
 
 
 # The reference's ``comb_iov``, exact: the common case as text, negative coordinates in numeric.
-_COMB = ("CASE WHEN major_iov >= 0 AND minor_iov >= 0 THEN concat(major_iov, '.', lpad(minor_iov::text, 19, '0')) "
+# right() of a zero-padded string costs less per row than lpad(); a non-negative int64 has at most 19 digits.
+_COMB = ("CASE WHEN major_iov >= 0 AND minor_iov >= 0 THEN concat(major_iov, '.', "
+         "right('0000000000000000000' || minor_iov, 19)) "
          "ELSE concat(CASE WHEN {v} < 0 THEN '-' END, div(abs({v}), 10000000000000000000), '.', "
          "lpad(mod(abs({v}), 10000000000000000000)::text, 19, '0')) END"
          ).format(v="(major_iov::numeric * 10000000000000000000 + minor_iov)")
