@@ -3,8 +3,10 @@ bodies, HEAD and OPTIONS, the "no HTML, ever" sweep, the ``name`` key rule, time
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
+from email.utils import parsedate_to_datetime
 
 import peewee
 import pytest
@@ -377,6 +379,20 @@ def _headers(result) -> dict:
     return {k: v for k, v in result.headers.items() if k not in VOLATILE}
 
 
+def _same_headers(get, head) -> bool:
+    """GET's headers and HEAD's (sent just after it), but for Date and the request id.
+
+    In the second of the last write, Last-Modified is capped at the response's Date: a HEAD that crosses into
+    the next second announces that second instead, one second later than the GET's, and nothing else.
+    """
+    a, b = _headers(get), _headers(head)
+    before, after = a.pop("last-modified", None), b.pop("last-modified", None)
+    if before != after and (before is None or after is None
+                            or parsedate_to_datetime(after) - parsedate_to_datetime(before) != dt.timedelta(seconds=1)):
+        return False
+    return a == b
+
+
 def test_head_equals_get(base):
     """Scenario 78: HEAD answers GET's status and headers (same ETag) without a body."""
     iov = base.ins("GT1", "Beam", "a.dat", (0, 0))
@@ -393,7 +409,7 @@ def test_head_equals_get(base):
         get = base.get(path, query)
         head = base.request("HEAD", path, query=query)
         if not (get.status_code == head.status_code == 200 and get.headers.get("etag")
-                and _headers(head) == _headers(get) and head.content == b""):
+                and _same_headers(get, head) and head.content == b""):
             problems.append(f"{path}?{query}: GET {get.status_code} {_headers(get)} / HEAD {head.status_code} "
                             f"{_headers(head)} {head.content[:50]!r}")
     assert not problems, "\n".join(problems)
@@ -405,7 +421,7 @@ def test_head_errors(base):
         get = base.get(path)
         head = base.request("HEAD", path)
         assert get.status_code == head.status_code == status, path
-        assert _headers(head) == _headers(get), path
+        assert _same_headers(get, head), path
         assert head.content == b"", path
 
 
