@@ -11,6 +11,7 @@ import pytest
 from sciplane import EndpointGroup, Route, conditional, hookimpl, strong_etag
 from sciplane.http import cache_control, etag_matches, last_modified_header, not_modified_since
 from sciplane.media import NPY, dumps
+from sciplane.testing import last_modified_agrees
 
 CHANGED = dt.datetime(2026, 1, 2, 3, 4, 5, 600000, tzinfo=dt.UTC)
 
@@ -41,6 +42,18 @@ def test_last_modified_is_the_end_of_the_second():
     assert not_modified_since("Fri, 02 Jan 2026 03:04:06 GMT", CHANGED)
     assert not not_modified_since("Fri, 02 Jan 2026 03:04:05 GMT", CHANGED)
     assert not not_modified_since("yesterday", CHANGED)
+
+
+def test_last_modified_of_one_state_steps_once():
+    """Two responses for one state agree on Last-Modified, or the later one crossed out of the change's second."""
+    changed = dt.datetime(2026, 1, 2, 3, 4, 5, 600000)
+    inside, after = last_modified_header(changed, now=1767323045.9), last_modified_header(changed, now=1767323046.1)
+    assert (inside, after) == ("Fri, 02 Jan 2026 03:04:05 GMT", "Fri, 02 Jan 2026 03:04:06 GMT")
+    assert last_modified_agrees(inside, inside) and last_modified_agrees(inside, after)
+    later = last_modified_header(changed + dt.timedelta(seconds=1), now=1767323047.5)
+    assert not last_modified_agrees(inside, later)  # two seconds apart: another state
+    assert not last_modified_agrees(after, inside)  # backwards
+    assert not last_modified_agrees(inside, None) and last_modified_agrees(None, None)
 
 
 def test_cache_control():

@@ -9,7 +9,8 @@ from .contracts import BlobStoreContract, ParserContract
 from .install import install_distribution
 from .server import LiveServer, settings_to_env
 from .statements import count_statements
+from .validators import last_modified_agrees
 from .wsgi import MountClient, RawClient, RawResult, call_wsgi
 
 __all__ = ["BlobStoreContract", "LiveServer", "MountClient", "ParserContract", "RawClient", "RawResult", "call_wsgi",
-           "count_statements", "install_distribution", "settings_to_env"]
+           "count_statements", "install_distribution", "last_modified_agrees", "settings_to_env"]

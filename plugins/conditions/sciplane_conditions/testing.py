@@ -4,8 +4,6 @@ that test their rules against it (a permission policy, say)."""
 
 from __future__ import annotations
 
-import datetime as dt
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from sciplane.testing import MountClient, RawClient, RawResult
@@ -102,19 +100,6 @@ def expect(result: RawResult, status: int, body: Any = None) -> Any:
     if body is not None:
         assert result.json == body, result.content
     return result.json
-
-
-def last_modified_agrees(first: str | None, later: str | None) -> bool:
-    """Whether a later response's ``Last-Modified`` agrees with an earlier one's for the same state.
-
-    In the second of the last write the header is capped at the response's Date, so a response that crossed
-    into the next second announces that second instead: one second later, and never anything else.
-    """
-    if first == later:
-        return True
-    if first is None or later is None:
-        return False
-    return parsedate_to_datetime(later) - parsedate_to_datetime(first) == dt.timedelta(seconds=1)
 
 
 def row(type_name: str, url: str, start, end=OPEN, checksum: str | None = None, size: int | None = None) -> list:

@@ -11,7 +11,8 @@ import pytest
 
 import sciplane_conditions.render
 import sciplane_conditions.services.reads
-from sciplane_conditions.testing import MAX, OPEN, expect, last_modified_agrees
+from sciplane.testing import last_modified_agrees
+from sciplane_conditions.testing import MAX, OPEN, expect
 
 MOUNT = "/api/cdb_rest"
 NOT_FOUND = {"detail": "Not found.", "code": "not_found"}

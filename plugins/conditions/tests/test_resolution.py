@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sciplane_conditions.testing import MAX, attach_new, last_modified_agrees, row, trim_split
+from sciplane.testing import last_modified_agrees
+from sciplane_conditions.testing import MAX, attach_new, row, trim_split
 
 
 def test_27_trim_and_split_sequence(base):
