@@ -7,7 +7,9 @@ P2  2D CSV ingest (300 x 200 bins per row) with the parsing process's peak RSS (
 P3  nanoDQM ingest of the bench file's (1, lum) then (2, lum) keys, 4,776 MEs, >= 10,000 MEs/s and >= 5x
     uproot's object-by-object reading of the same MEs, measured side by side in this run.  Both jobs run in one
     ``sciplane worker`` process, as a deployment runs them (the spec allows --inline or one worker); a fresh
-    process per key would add uproot's first-use setup (20-40 ms) to every job.
+    process per key would add uproot's first-use setup (20-40 ms) to every job.  The ingest is measured three
+    times, each on a fresh database with a fresh worker, and judged on the median: one sample of half a second
+    on a shared 2-core machine varies by +-15 %.
 P4  ``GET /histograms/export/`` of 10,000 1D histograms as one ``.npy`` <= 1 s, body fully read (best of 5).
 
 Synthetic inputs are generated from a fixed seed into a temporary directory and deleted afterwards.
@@ -19,6 +21,7 @@ import datetime as dt
 import json
 import os
 import signal
+import statistics
 import subprocess
 import tempfile
 import time
@@ -30,6 +33,8 @@ from bench.harness import BIN_DIR, REPO_ROOT, Harness, Options, Result, Row
 from .generate import write_1d, write_2d
 
 API = "/api/dqm"
+PLUGINS = ("dqm", "histograms_csv", "nanodqm")
+P3_SAMPLES = 3
 BENCH_ROOT = REPO_ROOT / "testdata" / "dqm" / "bench_run367094.root"
 MB = 1024 * 1024
 
@@ -120,9 +125,7 @@ def run(harness: Harness, options: Options) -> Result:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="sciplane-dqm-bench-") as scratch:
         root = Path(scratch)
-        env = {"SCIPLANE__PLUGINS__DQM__DATA_ROOTS": json.dumps([str(root)]),
-               "SCIPLANE__AUTH__GRANTS__ANONYMOUS": json.dumps(["dqm.read"])}
-        with harness.sciplane(plugins=["dqm", "histograms_csv", "nanodqm"], env=env) as app:
+        with harness.sciplane(plugins=PLUGINS, env=_settings(root)) as app:
             base = app.server.base_url
             # P1: 1D CSV.
             csv_1d = write_1d(root / "bench_1d.csv", 100_000)
@@ -136,19 +139,6 @@ def run(harness: Harness, options: Options) -> Result:
             best, size = _export_seconds(base, "run_number=400000&ls_number__lte=100&dim=1")
             rows.append(Row("P4 export 10,000 1D as .npy", "seconds", best, "s", 1.0, higher_is_better=False))
             rows.append(Row("P4 export 10,000 1D as .npy", "body", size / MB, "MB"))
-            # P3: nanoDQM, fast reader end to end versus uproot's object path (parse only), on a database at
-            # rest rather than one still flushing P1's 100,000 rows.
-            app.settle()
-            bench_id = _register(app, Path(os.path.realpath(_copy(BENCH_ROOT, root))))
-            jobs = _parse_in_worker(app, bench_id, (1, 2), root / "worker.log")
-            mes = sum(job["histograms_created"] for job in jobs)
-            seconds = sum(_seconds(job) for job in jobs)
-            # uproot's best of two (the second without its first-use setup): a slow moment of the machine must not
-            # flatter the ratio.
-            rate, baseline = mes / seconds, max(_uproot_rate() for _ in range(2))
-            rows.append(Row(f"P3 nanoDQM ingest ({mes} MEs)", "MEs/s", rate, "MEs/s", 10_000))
-            rows.append(Row("P3 uproot object path (parse only)", "MEs/s", baseline, "MEs/s"))
-            rows.append(Row("P3 ingest / uproot", "ratio", rate / baseline, "x", 5.0))
             # P2: 2D CSV memory on two file sizes.
             for size_mb in ((50, 200) if options.quick else (512, 2048)):
                 path = write_2d(root / f"bench_2d_{size_mb}.csv", size_mb * MB)
@@ -157,7 +147,35 @@ def run(harness: Harness, options: Options) -> Result:
                 rows.append(Row(name, "peak RSS", peak_kb / 1024, "MB", 500, higher_is_better=False))
                 rows.append(Row(name, "histograms/s", job["histograms_created"] / _seconds(job), "hist/s"))
                 path.unlink()
+        rows += _nanodqm_rows(harness, root)
     return Result("dqm", "DQM histogram store ingest and export", rows)
+
+
+def _settings(root: Path) -> dict[str, str]:
+    return {"SCIPLANE__PLUGINS__DQM__DATA_ROOTS": json.dumps([str(root)]),
+            "SCIPLANE__AUTH__GRANTS__ANONYMOUS": json.dumps(["dqm.read"])}
+
+
+def _nanodqm_rows(harness: Harness, root: Path) -> list[Row]:
+    """P3: the fast reader end to end, on a database at rest, against uproot's object path (parse only)."""
+    bench_file = Path(os.path.realpath(_copy(BENCH_ROOT, root)))
+    rates = []
+    for _ in range(P3_SAMPLES):
+        with harness.sciplane(plugins=PLUGINS, env=_settings(root)) as app:
+            bench_id = _register(app, bench_file)
+            app.settle()
+            jobs = _parse_in_worker(app, bench_id, (1, 2), root / "worker.log")
+        mes = sum(job["histograms_created"] for job in jobs)
+        rates.append(mes / sum(_seconds(job) for job in jobs))
+    # uproot's best of two (the second without its first-use setup): a slow moment of the machine must not
+    # flatter the ratio.
+    rate, baseline = statistics.median(rates), max(_uproot_rate() for _ in range(2))
+    name = f"P3 nanoDQM ingest ({mes} MEs)"
+    return [Row(name, f"MEs/s, median of {P3_SAMPLES}", rate, "MEs/s", 10_000),
+            Row(name, "MEs/s, slowest", min(rates), "MEs/s"),
+            Row(name, "MEs/s, fastest", max(rates), "MEs/s"),
+            Row("P3 uproot object path (parse only)", "MEs/s", baseline, "MEs/s"),
+            Row("P3 ingest / uproot", "ratio", rate / baseline, "x", 5.0)]
 
 
 def _copy(source: Path, directory: Path) -> Path:
