@@ -9,7 +9,17 @@ __version__ = "0.1.0"
 from .app import AppContext, build_context, create_app  # noqa: E402
 from .auth import ANONYMOUS, Action, Credentials, Event, Identity  # noqa: E402
 from .config import Settings  # noqa: E402
-from .db import BaseModel, JSONField, Snapshot, database, is_postgres, is_sqlite, utcnow, write_transaction  # noqa: E402
+from .db import (  # noqa: E402
+    BaseModel,
+    JSONField,
+    Snapshot,
+    database,
+    is_postgres,
+    is_sqlite,
+    retrying_write,
+    utcnow,
+    write_transaction,
+)
 from .errors import (  # noqa: E402
                  APIError,
                  AuthenticationRequired,
@@ -44,5 +54,5 @@ __all__ = [
     "PayloadTooLarge", "PermissionDenied", "RenderedError", "Route", "ServiceUnavailable", "Settings", "Snapshot",
     "StartupError", "UnsupportedMediaType", "ValidationFailed", "__version__", "build_context", "cache_control",
     "conditional", "create_app", "database", "etag_matches", "hashed_etag", "hookimpl", "hookspec", "is_postgres",
-    "is_sqlite", "strong_etag", "utcnow", "write_transaction",
+    "is_sqlite", "retrying_write", "strong_etag", "utcnow", "write_transaction",
 ]

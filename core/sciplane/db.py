@@ -79,6 +79,44 @@ def write_transaction(db: peewee.Database | peewee.DatabaseProxy | None = None):
     return db.atomic()
 
 
+# SQLSTATEs whose documented remedy is to run the whole transaction again: deadlock_detected, serialization_failure.
+TRANSIENT_SQLSTATES = ("40P01", "40001")
+WRITE_ATTEMPTS = 4
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether ``exc`` (peewee's error or the driver's beneath it) is a deadlock or a serialization failure."""
+    return any(getattr(error, "pgcode", None) in TRANSIENT_SQLSTATES for error in (exc, exc.__cause__, exc.__context__))
+
+
+def retrying_write(func: Callable[[], Any], *, also: tuple[type[BaseException], ...] = (),
+                   attempts: int = WRITE_ATTEMPTS) -> Any:
+    """``func()`` in one write transaction, run again in a fresh one after a deadlock or a serialization failure
+    (or an exception of a type in ``also``), at most ``attempts`` times in all; the last failure propagates, and
+    the core answers a transient one with 409.
+
+    PostgreSQL aborts one transaction of a deadlock and leaves the retry to its client: without one, a request
+    that merely lost a race would fail.  ``func`` must start from scratch on every call.  Inside a transaction
+    opened by the caller (``func`` then runs in a savepoint) a deadlock has aborted the caller's transaction
+    too, so it propagates at once; the ``also`` exceptions are still retried there.
+    """
+    nested = database.in_transaction()
+    for attempt in range(1, attempts + 1):
+        try:
+            with write_transaction():
+                return func()
+        except also as exc:
+            if attempt == attempts:
+                raise
+            reason = type(exc).__name__
+        except peewee.OperationalError as exc:
+            if nested or attempt == attempts or not is_transient(exc):
+                raise
+            reason = "deadlock or serialization failure"
+        log.info("write transaction run again after a %s (attempt %d of %d)", reason, attempt + 1, attempts)
+    raise AssertionError("unreachable")
+
+
 class PooledPostgres(PooledPostgresqlDatabase):
     """peewee's PostgreSQL pool without its liveness probe.
 

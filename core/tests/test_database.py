@@ -1,5 +1,6 @@
 """Storage: engines, per-plugin migrations with their own history, transactions, JSON fields."""
 
+import itertools
 import threading
 
 import falcon.testing
@@ -270,6 +271,116 @@ def test_snapshot_companion_reads_the_same_state(serving, sciplane_database_url)
     if sciplane_database_url:
         assert seen["companion"] == seen["request"] == ["early"]
     assert database.is_closed()
+
+_NAMES = itertools.count()
+
+
+class _DriverError(Exception):
+    """Stands for the driver's exception under peewee's, with the SQLSTATE psycopg2 reports."""
+
+    def __init__(self, pgcode: str):
+        super().__init__(pgcode)
+        self.pgcode = pgcode
+
+
+def _failing_first(times: int, pgcode: str, calls: list[int]):
+    """A transaction body that stores a row, then fails as PostgreSQL would for its first ``times`` calls."""
+    def body():
+        calls.append(1)
+        Thing.create(name=f"{pgcode} attempt {len(calls)} #{next(_NAMES)}")  # unique in the whole test
+        if len(calls) <= times:
+            try:
+                raise _DriverError(pgcode)
+            except _DriverError as exc:
+                raise peewee.OperationalError(f"simulated {pgcode}") from exc
+        return len(calls)
+    return body
+
+
+def test_retrying_write_runs_a_deadlocked_transaction_again(things):
+    from sciplane import retrying_write
+    calls: list[int] = []
+    with things.database.connection_context():
+        assert retrying_write(_failing_first(2, "40P01", calls)) == 3  # deadlock, deadlock, then done
+        assert [t.name.split(" #")[0] for t in Thing.select()] == ["40P01 attempt 3"]  # failed attempts left nothing
+
+        calls.clear()
+        assert retrying_write(_failing_first(1, "40001", calls)) == 2  # a serialization failure too
+
+        calls.clear()
+        with pytest.raises(peewee.OperationalError):  # the last attempt's failure propagates
+            retrying_write(_failing_first(9, "40P01", calls), attempts=3)
+        assert len(calls) == 3
+
+        calls.clear()
+        with pytest.raises(peewee.OperationalError):  # not transient: raised at once
+            retrying_write(_failing_first(9, "23505", calls))
+        assert len(calls) == 1
+
+        calls.clear()
+        with write_transaction():  # the caller's transaction is aborted by a deadlock: no retry in a savepoint
+            with pytest.raises(peewee.OperationalError):
+                retrying_write(_failing_first(9, "40P01", calls))
+        assert len(calls) == 1
+
+
+def test_retrying_write_retries_the_callers_exceptions(things):
+    from sciplane import retrying_write
+
+    class Restart(Exception):
+        pass
+
+    calls: list[int] = []
+
+    def body():
+        calls.append(1)
+        Thing.create(name=f"try {len(calls)}")
+        if len(calls) < 2:
+            raise Restart
+        return "stored"
+
+    with things.database.connection_context():
+        with write_transaction():  # a savepoint can be run again after an exception of the caller's own
+            assert retrying_write(body, also=(Restart,)) == "stored"
+        assert [t.name for t in Thing.select()] == ["try 2"]
+
+
+def test_a_real_deadlock_is_run_again(things, sciplane_database_url):
+    """Two writers lock two rows in opposite orders; PostgreSQL aborts one, which runs again and succeeds."""
+    if not sciplane_database_url:
+        pytest.skip("SQLite serialises writers: no deadlock to resolve")
+    from sciplane import retrying_write
+    with things.database.connection_context():
+        first, second = Thing.create(name="first"), Thing.create(name="second")
+    both_locked = threading.Barrier(2, timeout=10)
+    attempts: list[str] = []
+    failures: list[BaseException] = []
+
+    def writer(name: str, order: list[int]) -> None:
+        def body():
+            attempts.append(name)
+            Thing.update(payload={"by": name}).where(Thing.id == order[0]).execute()
+            if attempts.count(name) == 1:  # only the first attempt waits for the other: that makes the cycle
+                both_locked.wait()
+            Thing.update(payload={"by": name}).where(Thing.id == order[1]).execute()
+        try:
+            with database.connection_context():
+                retrying_write(body)
+        except BaseException as exc:  # reported on the test's thread
+            failures.append(exc)
+
+    threads = [threading.Thread(target=writer, args=("a", [first.id, second.id])),
+               threading.Thread(target=writer, args=("b", [second.id, first.id]))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert failures == []
+    assert sorted(attempts) == ["a", "a", "b"] or sorted(attempts) == ["a", "b", "b"]  # one victim, run once more
+    with things.database.connection_context():
+        owners = {t.payload["by"] for t in Thing.select()}
+    assert len(owners) == 1  # the survivor's writes, then the victim's whole transaction again
+
 
 def test_insert_rows_keeps_order_and_values(things):
     from sciplane.db import insert_rows

@@ -9,20 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
-import peewee
-
-from sciplane import database, is_postgres, utcnow, write_transaction
+from sciplane import database, is_postgres, retrying_write, utcnow
 from sciplane.db import execute_prepared
 
 from ..errors import CondError
 from ..models import GlobalTag, PayloadIOV, PayloadList, State
 
-log = logging.getLogger("sciplane.conditions")
 T = TypeVar("T")
 RETRIES = 3
 
@@ -31,33 +27,20 @@ class Restart(Exception):
     """Rows changed between lookup and lock: run the transaction again."""
 
 
-def _retryable(exc: Exception) -> bool:
-    cause = exc.__cause__ or exc.__context__
-    code = getattr(cause, "pgcode", None)
-    return code in ("40P01", "40001") or "deadlock detected" in str(exc) or "could not serialize" in str(exc)
-
-
 def write(func: Callable[..., T]) -> Callable[..., T]:
-    """Run ``func`` in one write transaction; retry deadlocks, serialisation failures and restarts.
+    """Run ``func`` in one write transaction; deadlocks, serialisation failures and restarts run it again.
 
     SQLite serialises writers (``BEGIN IMMEDIATE``); PostgreSQL locks rows
     in a global order, and a deadlock is retried up to three times before
-    the request fails with 409.
+    the request fails with 409 (the core's answer to one).
     """
 
     @functools.wraps(func)
     def run(*args, **kwargs):
-        for attempt in range(RETRIES + 1):
-            try:
-                with write_transaction():
-                    return func(*args, **kwargs)
-            except Restart:
-                pass
-            except peewee.OperationalError as exc:
-                if not _retryable(exc):
-                    raise
-            log.info("retrying %s (attempt %d)", func.__name__, attempt + 1)
-        raise CondError(409, "conflict", "Concurrent modification, please retry.")
+        try:
+            return retrying_write(functools.partial(func, *args, **kwargs), also=(Restart,), attempts=RETRIES + 1)
+        except Restart:
+            raise CondError(409, "conflict", "Concurrent modification, please retry.") from None
 
     return run
 
