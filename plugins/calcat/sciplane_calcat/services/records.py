@@ -16,7 +16,7 @@ from typing import Any
 
 import peewee
 
-from sciplane import database, write_transaction
+from sciplane import database, retrying_write
 
 from ..errors import IMMUTABLE, MUST_EXIST, TAKEN, Invalid, bad_request, not_found
 from ..wire import scalars
@@ -123,18 +123,21 @@ def update(kind: Kind, row_id: int, body: dict, ctx) -> peewee.Model:
 
 
 def delete(kind: Kind, row_id: int) -> None:
-    with write_transaction():
-        row = get(kind, row_id)
-        errors = Invalid()
-        for dependent in kind.dependents:
-            if dependent.model.select().where(getattr(dependent.model, dependent.column) == row.id).exists():
-                errors.add("base", f"Cannot delete record because dependent {dependent.things} exist")
-        errors.raise_if_any()
-        try:
-            with database.atomic():  # a savepoint: the transaction survives the foreign key's refusal
-                row.delete_instance()
-        except peewee.IntegrityError:  # a dependent appeared meanwhile; the foreign key stopped it
-            raise Invalid({"base": ["Cannot delete record because dependent records exist"]}) from None
+    retrying_write(lambda: _delete(kind, row_id))
+
+
+def _delete(kind: Kind, row_id: int) -> None:
+    row = get(kind, row_id)
+    errors = Invalid()
+    for dependent in kind.dependents:
+        if dependent.model.select().where(getattr(dependent.model, dependent.column) == row.id).exists():
+            errors.add("base", f"Cannot delete record because dependent {dependent.things} exist")
+    errors.raise_if_any()
+    try:
+        with database.atomic():  # a savepoint: the transaction survives the foreign key's refusal
+            row.delete_instance()
+    except peewee.IntegrityError:  # a dependent appeared meanwhile; the foreign key stopped it
+        raise Invalid({"base": ["Cannot delete record because dependent records exist"]}) from None
 
 
 def _save(kind: Kind, attributes: dict, values: dict, errors: Invalid, current, ctx) -> peewee.Model:
@@ -144,26 +147,31 @@ def _save(kind: Kind, attributes: dict, values: dict, errors: Invalid, current, 
         _collisions(kind, values, current, errors)  # Rails reports every failing attribute at once
         errors.raise_if_any()
         try:
-            with write_transaction():
-                now = now_us()
-                if current is None:
-                    row = kind.model.create(**values, created_at_us=now, updated_at_us=now) \
-                        if _stamped(kind) else kind.model.create(**values)
-                else:
-                    row = current
-                    for column, value in values.items():
-                        setattr(row, _attribute(kind, column), value)
-                    if _stamped(kind):
-                        row.updated_at_us = now
-                    row.save()
-                if kind.after:
-                    kind.after(row, attributes, ctx, plan)
-                return row
+            return retrying_write(lambda: _write(kind, attributes, values, current, ctx, plan))
         except peewee.IntegrityError:
             if attempt:
                 raise Invalid({"base": [TAKEN]}) from None
             # A concurrent writer took a unique value: the lookup now names it.
     raise AssertionError("unreachable")
+
+
+def _write(kind: Kind, attributes: dict, values: dict, current, ctx, plan) -> peewee.Model:
+    """The row's insert or update and its ``after`` hook: one transaction's work, run again from scratch after a
+    deadlock."""
+    now = now_us()
+    if current is None:
+        row = kind.model.create(**values, created_at_us=now, updated_at_us=now) \
+            if _stamped(kind) else kind.model.create(**values)
+    else:
+        row = current
+        for column, value in values.items():
+            setattr(row, _attribute(kind, column), value)
+        if _stamped(kind):
+            row.updated_at_us = now
+        row.save()
+    if kind.after:
+        kind.after(row, attributes, ctx, plan)
+    return row
 
 
 def _collisions(kind: Kind, values: dict, current, errors: Invalid) -> None:
