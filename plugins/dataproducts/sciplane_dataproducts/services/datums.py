@@ -21,8 +21,8 @@ from sciplane import (
     PermissionDenied,
     ValidationFailed,
     database,
+    retrying_write,
     utcnow,
-    write_transaction,
 )
 
 from .. import access
@@ -172,10 +172,12 @@ def _ids_by_key(chunk: list[dict[str, Any]]) -> dict[tuple, int]:
 
 
 def _store(rows: list[dict[str, Any]], chunk_rows: int) -> list[tuple[int, bool]]:
-    """Insert checked rows in one transaction, their targets and products held until it commits."""
-    with write_transaction():
+    """Insert checked rows in one transaction, their targets and products held until it commits.  Two uploads of
+    the same datums in different orders can deadlock on each other's keys: the aborted one runs again."""
+    def write() -> list[tuple[int, bool]]:
         hold({r["target_id"] for r in rows}, {r["data_product_id"] for r in rows if r["data_product_id"]})
         return insert(rows, chunk_rows)
+    return retrying_write(write)
 
 
 def create_one(cat: Catalogue, identity: Identity, item: Any) -> Datum:
