@@ -26,7 +26,7 @@ from playhouse.db_url import parse as parse_url
 from playhouse.migrations import Runner
 from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
-from .errors import StartupError
+from .errors import StartupError, is_transient
 from .media import dumps, loads
 
 log = logging.getLogger("sciplane.db")
@@ -79,14 +79,7 @@ def write_transaction(db: peewee.Database | peewee.DatabaseProxy | None = None):
     return db.atomic()
 
 
-# SQLSTATEs whose documented remedy is to run the whole transaction again: deadlock_detected, serialization_failure.
-TRANSIENT_SQLSTATES = ("40P01", "40001")
 WRITE_ATTEMPTS = 4
-
-
-def is_transient(exc: BaseException) -> bool:
-    """Whether ``exc`` (peewee's error or the driver's beneath it) is a deadlock or a serialization failure."""
-    return any(getattr(error, "pgcode", None) in TRANSIENT_SQLSTATES for error in (exc, exc.__cause__, exc.__context__))
 
 
 def retrying_write(func: Callable[[], Any], *, also: tuple[type[BaseException], ...] = (),

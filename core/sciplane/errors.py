@@ -232,11 +232,20 @@ def _validation(exc: Any) -> APIError:
     return ValidationFailed(errors=messages)
 
 
+# SQLSTATEs whose documented remedy is to run the whole transaction again: deadlock_detected, serialization_failure.
+TRANSIENT_SQLSTATES = ("40P01", "40001")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether ``exc`` (peewee's error or the driver's beneath it) is a deadlock or a serialization failure."""
+    return any(getattr(error, "pgcode", None) in TRANSIENT_SQLSTATES for error in (exc, exc.__cause__, exc.__context__))
+
+
 def _operational(exc: Any) -> APIError:
     text = str(exc).lower()
     if "database is locked" in text or "database is busy" in text:
         return DatabaseBusy()
-    if "deadlock" in text or "could not serialize" in text:
+    if is_transient(exc):  # what retrying_write runs again, when even its last attempt lost
         return Conflict("Concurrent modification, please retry.")
     error = InternalError()
     log.error("database error [error_id=%s]", error.error_id, exc_info=exc)

@@ -345,6 +345,24 @@ def test_retrying_write_retries_the_callers_exceptions(things):
         assert [t.name for t in Thing.select()] == ["try 2"]
 
 
+def test_a_deadlock_that_outlasts_the_retries_is_a_json_409(serving):
+    from sciplane import retrying_write
+
+    class Write:
+        def on_post(self, req, resp):
+            calls = []
+            retrying_write(_failing_first(9, "40P01", calls))
+
+        def on_put(self, req, resp):  # any other database failure stays a logged 500
+            retrying_write(_failing_first(9, "53300", []))
+
+    client = serving(Write())
+    resp = client.simulate_post("/p/x")
+    assert (resp.status_code, resp.json["code"]) == (409, "conflict")
+    assert "40P01" not in resp.text and "simulated" not in resp.text
+    assert client.simulate_put("/p/x").status_code == 500
+
+
 def test_a_real_deadlock_is_run_again(things, sciplane_database_url):
     """Two writers lock two rows in opposite orders; PostgreSQL aborts one, which runs again and succeeds."""
     if not sciplane_database_url:
