@@ -364,7 +364,7 @@ def test_a_deadlock_that_outlasts_the_retries_is_a_json_409(serving):
 
 
 def test_a_real_deadlock_is_run_again(things, sciplane_database_url):
-    """Two writers lock two rows in opposite orders; PostgreSQL aborts one, which runs again and succeeds."""
+    """Two writers lock two rows in opposite orders; PostgreSQL aborts one, which runs again until it succeeds."""
     if not sciplane_database_url:
         pytest.skip("SQLite serialises writers: no deadlock to resolve")
     from sciplane import retrying_write
@@ -394,7 +394,10 @@ def test_a_real_deadlock_is_run_again(things, sciplane_database_url):
     for thread in threads:
         thread.join(30)
     assert failures == []
-    assert sorted(attempts) == ["a", "a", "b"] or sorted(attempts) == ["a", "b", "b"]  # one victim, run once more
+    # One writer was the victim and ran again.  Its retry can race the survivor to the row the victim released
+    # (PostgreSQL wakes a waiter on a row lock only to re-check the row), so a second deadlock, and a second
+    # retry, is legitimate: what matters is that every write finished.
+    assert len(attempts) > 2 and set(attempts) == {"a", "b"}, attempts
     with things.database.connection_context():
         owners = {t.payload["by"] for t in Thing.select()}
     assert len(owners) == 1  # the survivor's writes, then the victim's whole transaction again
