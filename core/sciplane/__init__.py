@@ -16,6 +16,7 @@ from .db import (  # noqa: E402
     database,
     is_postgres,
     is_sqlite,
+    locked,
     retrying_write,
     utcnow,
     write_transaction,
@@ -38,6 +39,7 @@ from .errors import (  # noqa: E402
                  StartupError,
                  UnsupportedMediaType,
                  ValidationFailed,
+                 is_transient,
 )
 from .hookspecs import hookimpl, hookspec  # noqa: E402
 from .http import cache_control, conditional, etag_matches, hashed_etag, strong_etag  # noqa: E402
@@ -54,5 +56,5 @@ __all__ = [
     "PayloadTooLarge", "PermissionDenied", "RenderedError", "Route", "ServiceUnavailable", "Settings", "Snapshot",
     "StartupError", "UnsupportedMediaType", "ValidationFailed", "__version__", "build_context", "cache_control",
     "conditional", "create_app", "database", "etag_matches", "hashed_etag", "hookimpl", "hookspec", "is_postgres",
-    "is_sqlite", "retrying_write", "strong_etag", "utcnow", "write_transaction",
+    "is_sqlite", "is_transient", "locked", "retrying_write", "strong_etag", "utcnow", "write_transaction",
 ]

@@ -110,6 +110,12 @@ def retrying_write(func: Callable[[], Any], *, also: tuple[type[BaseException], 
     raise AssertionError("unreachable")
 
 
+def locked(query: peewee.ModelSelect, mode: str = "FOR UPDATE") -> peewee.ModelSelect:
+    """``query`` locking the rows it reads until the transaction ends, on PostgreSQL; SQLite has no row locks
+    (its writers are serialized, so a write transaction's reads are already stable)."""
+    return query.for_update(mode) if is_postgres(database) else query
+
+
 class PooledPostgres(PooledPostgresqlDatabase):
     """peewee's PostgreSQL pool without its liveness probe.
 

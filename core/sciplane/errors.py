@@ -236,9 +236,19 @@ def _validation(exc: Any) -> APIError:
 TRANSIENT_SQLSTATES = ("40P01", "40001")
 
 
+# invalid_regular_expression: a pattern the client sent that the host language accepted and PostgreSQL did not.
+INVALID_REGEX_SQLSTATE = "2201B"
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of peewee's error or of the driver's beneath it (PostgreSQL only)."""
+    return next((code for error in (exc, exc.__cause__, exc.__context__)
+                 if (code := getattr(error, "pgcode", None)) is not None), None)
+
+
 def is_transient(exc: BaseException) -> bool:
     """Whether ``exc`` (peewee's error or the driver's beneath it) is a deadlock or a serialization failure."""
-    return any(getattr(error, "pgcode", None) in TRANSIENT_SQLSTATES for error in (exc, exc.__cause__, exc.__context__))
+    return _sqlstate(exc) in TRANSIENT_SQLSTATES
 
 
 def _operational(exc: Any) -> APIError:
@@ -247,6 +257,16 @@ def _operational(exc: Any) -> APIError:
         return DatabaseBusy()
     if is_transient(exc):  # what retrying_write runs again, when even its last attempt lost
         return Conflict("Concurrent modification, please retry.")
+    return _database_failure(exc)
+
+
+def _data(exc: Any) -> APIError:
+    if _sqlstate(exc) == INVALID_REGEX_SQLSTATE:
+        return APIError("The regular expression is not one the database accepts.", status=422, code="invalid_regex")
+    return _database_failure(exc)
+
+
+def _database_failure(exc: Any) -> APIError:
     error = InternalError()
     log.error("database error [error_id=%s]", error.error_id, exc_info=exc)
     return error
@@ -268,4 +288,5 @@ def core_translators() -> dict[type, Callable[[Any], APIError]]:
         peewee.IntegrityError: lambda exc: Conflict(),
         peewee.DoesNotExist: lambda exc: NotFound(),
         peewee.OperationalError: _operational,
+        peewee.DataError: _data,
     }
