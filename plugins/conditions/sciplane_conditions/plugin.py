@@ -42,8 +42,8 @@ load_demo = demo_in(f"{__package__}.demo")
 def register_endpoint_groups(ctx):
     settings = ctx.plugin_settings(NAME)
     services = for_app(ctx, settings)
-    context = Context(ctx, settings, services.catalog, services.iovs, ResponseCache(settings.response_cache_entries),
-                      read_replicas(ctx, settings))
+    cache = ResponseCache(settings.response_cache_entries, settings.response_cache_bytes)
+    context = Context(ctx, settings, services.catalog, services.iovs, cache, read_replicas(ctx, settings))
     return [EndpointGroup("conditions", settings.mount, routes.build(context), append_slash=True,
                           error_renderer=errors.render, max_body_bytes=settings.max_body_bytes,
                           auth_schemes=("Bearer",),

@@ -6,6 +6,8 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from sciplane.cache import DEFAULT_BYTES
+
 from .points import CONTINUOUS, DISCRETE
 
 _non_negative = validate.Range(min=0)
@@ -29,6 +31,7 @@ class ConditionsSettings(Schema):
     browse_max_page_size = fields.Integer(load_default=1000, validate=validate.Range(min=1))
     seed_statuses = fields.Boolean(load_default=False)
     response_cache_entries = fields.Integer(load_default=1024, validate=_non_negative)
+    response_cache_bytes = fields.Integer(load_default=DEFAULT_BYTES, validate=_non_negative)
     read_replica_urls = fields.List(fields.String(validate=validate.Regexp(r"^postgres(ql)?://", flags=re.I)),
                                     load_default=list)
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from sciplane.testing import RawClient
+from sciplane.testing import RawClient, count_statements
 from sciplane_conditions.testing import OPEN, Api
 
 GT_ETAG = re.compile(r'^"gt-(\d+)-(\d+)-([0-9a-f]{8})"$')
@@ -483,3 +483,14 @@ def test_87_configuration_token(make_app):
     assert gt_etag(start(), "GT1") == plain_gt
     assert gt_etag(start(timeout_max_seconds=5), "GT1") == plain_gt
     assert gt_etag(start(payloadiovs_revision=True), "GT1") == flipped_gt
+
+
+@pytest.mark.parametrize(("conditions_settings", "statements"), [({}, 1), ({"response_cache_bytes": 64}, 2)],
+                         ids=["cached", "above a quarter of the byte budget"])
+def test_a_repeated_resolution_comes_from_the_worker_cache(base, statements):
+    """The second identical request reads only the validator, unless its body is too large to keep."""
+    base.ins("GT1", "Beam", "a.dat", (0, 0))
+    first = base.get("payloadiovs/", "gtName=GT1&majorIOV=1&minorIOV=0")
+    with count_statements() as seen:
+        again = base.get("payloadiovs/", "gtName=GT1&majorIOV=1&minorIOV=0")
+    assert again.content == first.content and len(seen) == statements, seen
