@@ -37,8 +37,8 @@ def catalogue_version() -> int:
 
 
 class LookupCache:
-    def __init__(self, entries: int):
-        self._cache = ResponseCache(entries)
+    def __init__(self, entries: int, max_bytes: int):
+        self._cache = ResponseCache(entries, max_bytes, size=lambda answer: len(answer.body))
 
     def answer(self, key: Hashable, compute: Callable[[], Answer]) -> bytes:
         """The stored body for ``key`` at the current version, or ``compute()``'s (stored when it may be)."""

@@ -33,7 +33,7 @@ load_demo = demo_in(f"{__package__}.demo")
 @hookimpl
 def register_endpoint_groups(ctx):
     settings = ctx.plugin_settings(NAME)
-    context = Context(settings, ctx.emit, LookupCache(settings.lookup_cache_entries))
+    context = Context(settings, ctx.emit, LookupCache(settings.lookup_cache_entries, settings.lookup_cache_bytes))
     # Tolerant paths: the clients add trailing slashes, double slashes and ``.json``.
     return [EndpointGroup(NAME, settings.mount, routes.build(context, ctx.accounts), slashes="tolerant",
                           strip_suffixes=(".json",), error_renderer=errors.render,

@@ -6,6 +6,8 @@ import zoneinfo
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from sciplane.cache import DEFAULT_BYTES
+
 DISABLED, WRITES, ALL = "disabled", "writes", "all"
 
 
@@ -27,5 +29,6 @@ class CalcatSettings(Schema):
     uuid_parameter_name = fields.String(load_default="Detector UUID", validate=validate.Length(min=1))
     token_endpoint = fields.Boolean(load_default=True)
     max_body_bytes = fields.Integer(load_default=10 * 1024 * 1024, validate=validate.Range(min=1))
-    # Answers of the heavy lookups kept per worker (cached.py); 0 turns the cache off.
+    # Answers of the heavy lookups kept per worker (cached.py), by count and by bytes; 0 turns the cache off.
     lookup_cache_entries = fields.Integer(load_default=512, validate=validate.Range(min=0))
+    lookup_cache_bytes = fields.Integer(load_default=DEFAULT_BYTES, validate=validate.Range(min=0))

@@ -103,7 +103,10 @@ def test_the_key_is_the_whole_request(demo, cal):
     assert [v["id"] for v in elsewhere] == [v["id"] for v in found]
 
 
-@pytest.mark.parametrize("calcat_settings", [{"auth_mode": "disabled", "lookup_cache_entries": 0}])
+@pytest.mark.parametrize("calcat_settings", [{"auth_mode": "disabled", "lookup_cache_entries": 0},
+                                             {"auth_mode": "disabled", "lookup_cache_bytes": 0},
+                                             {"auth_mode": "disabled", "lookup_cache_bytes": 4096}],
+                         ids=["no entries", "no bytes", "an answer above a quarter of the budget"])
 def test_the_cache_can_be_off(demo, cal):
     params = agipd(cal, event_at=MARCH, pdu_snapshot_at=MARCH)
     found = ask(demo, params, A352)

@@ -113,3 +113,14 @@ def test_report_author(api, tokens, app):
                              headers=bearer(WRITER_TOKEN)), 201)
     with app.sciplane.database.connection_context():
         assert report["user_id"] == app.sciplane.accounts.find_user("injector").id
+
+
+def test_10_another_mount(make_app):
+    """10: mounted at /calcat, the API answers there, and the default mount is the core's 404."""
+    from sciplane.testing import RawClient
+    client = RawClient(make_app(plugins=["calcat"], settings={"plugins": {"calcat": {"auth_mode": "disabled",
+                                                                                      "mount": "/calcat"}}}))
+    moved = client.simulate_get("/calcat/api/detectors")
+    assert (moved.status_code, moved.json) == (200, [])
+    gone = client.simulate_get("/calibration/api/detectors")
+    assert (gone.status_code, gone.json["code"]) == (404, "not_found")

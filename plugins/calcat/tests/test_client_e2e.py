@@ -182,3 +182,23 @@ def test_108_condition_class(client):
     assert Condition(client, "", True, None, entries).get_expected()["data"]["id"] == first["data"]["id"]
     possible = Condition(client, "", True, None, entries).get_possible()
     assert possible["success"] and possible["data"][0]["id"] == first["data"]["id"]
+
+
+def test_106_closest_by_detector_conditions_class_method(client, served):
+    """106: the client class method with ``parameter_id`` strings gives one version per (PDU, calibration)."""
+    import requests
+    from calibration_client.modules import CalibrationConstantVersion
+
+    base = f"{served}/calibration/api"
+    parameters = {p["name"]: p["id"] for p in requests.get(f"{base}/parameters?page_size=500", timeout=30).json()}
+    calibrations = {c["name"]: c["id"] for c in requests.get(f"{base}/calibrations?page_size=500", timeout=30).json()}
+    values = {**VALUES, "Memory cells": 352.0}  # the demo's SPB darks
+    conditions = {"parameters_conditions_attributes": [{"parameter_id": str(parameters[name]), "value": str(value)}
+                                                       for name, value in values.items()]}
+    found = CalibrationConstantVersion.get_closest_by_time_by_detector_conditions(
+        client, "SPB_DET_AGIPD1M-1", [calibrations[name] for name in DARK], conditions,
+        event_at="2024-03-01T00:00:00+01:00")
+    assert found["success"] is True, found
+    pairs = [(ccv["physical_detector_unit"]["id"], ccv["calibration_constant"]["calibration_id"])
+             for ccv in found["data"]]
+    assert len(pairs) == len(set(pairs)) == 16 * len(DARK)

@@ -132,6 +132,16 @@ def test_57_invalid_mapping_times(api, spb):
         expect(api.put(f"physical_detector_units/{pdu16}", {"physical_detector_unit": {
             "virtual_device_name": "X", "mapping_valid_from": when}}), 422,
             {"info": {"mapping_valid_from": ["is invalid"]}})
+    # A first mapping too: created mapped, or mapped later, never from a future instant.
+    body = {"physical_name": "LATER", "detector_type_id": spb["type"]["id"], "karabo_da": "AGIPD09",
+            "detector_id": spb["mid"]["id"], "mapping_valid_from": "2999-01-01T00:00:00+00:00"}
+    expect(api.post("physical_detector_units", {"physical_detector_unit": body}), 422,
+           {"info": {"mapping_valid_from": ["is invalid"]}})
+    unmapped = api.create("physical_detector_units", "physical_detector_unit", physical_name="UNMAPPED",
+                          detector_type_id=spb["type"]["id"])
+    expect(api.put(f"physical_detector_units/{unmapped['id']}", {"physical_detector_unit": {
+        "detector_id": spb["mid"]["id"], "karabo_da": "AGIPD09", "mapping_valid_from": "2999-01-01T00:00:00+00:00"}}),
+        422, {"info": {"mapping_valid_from": ["is invalid"]}})
 
 
 def test_59_open_start_then_remap(api, spb):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import render
-from ..errors import MUST_EXIST, TAKEN, Invalid
+from ..errors import INVALID, MUST_EXIST, TAKEN, Invalid, invalid
 from ..models import (
     Calibration,
     CalibrationConstant,
@@ -66,9 +66,17 @@ def _detector_links(body: dict) -> tuple[list[int] | None, list[int], list[int]]
         instrument_id = scalars.optional_int(entry.get("instrument_id"))
         if instrument_id is None:
             continue
-        destroy = scalars.to_bool(entry.get("_destroy"))
+        destroy = _destroy(entry, "detectors_instruments")
         (remove if destroy else add).append(instrument_id)
     return replace, add, remove
+
+
+def _destroy(entry: dict, key: str) -> bool:
+    """A nested entry's ``_destroy`` flag; a value that is no boolean, number or word is a 422 on ``key``."""
+    try:
+        return scalars.to_bool(entry.get("_destroy")) is True
+    except ValueError:
+        raise invalid(key, INVALID) from None
 
 
 def _check_detector(values, body, current, errors: Invalid, ctx) -> None:
@@ -102,7 +110,7 @@ def _mode_links(body: dict) -> list[tuple[int, int | None, bool]]:
         if type_id is None:
             continue
         position = scalars.optional_int(entry.get("position"))
-        out.append((type_id, position, bool(scalars.to_bool(entry.get("_destroy")))))
+        out.append((type_id, position, bool(_destroy(entry, "detector_types_operation_modes"))))
     return out
 
 

@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from .. import cached, matching, render
-from ..errors import BLANK, IMMUTABLE, NOT_A_NUMBER, TAKEN, Invalid, invalid, not_found
+from ..errors import BLANK, IMMUTABLE, INVALID, NOT_A_NUMBER, TAKEN, Invalid, invalid, not_found
 from ..matching import Entry
 from ..models import CalibrationConstant, Condition, Parameter, ParameterCondition
 from ..wire import scalars, times
@@ -91,7 +91,10 @@ def _resolve(raw_entries: list[dict], uuid_name: str, *, defaults: bool,
 
 def _entry(parameter: Parameter, raw: dict, defaults: bool, uuid_ci: str) -> Entry:
     if parameter.flg_text:
-        text = scalars.to_text(raw.get("value")) if raw.get("value") is not None else ""
+        try:
+            text = scalars.to_text(raw.get("value")) if raw.get("value") is not None else ""
+        except ValueError:  # an object or a list: a text parameter's value is a string or a number
+            raise invalid("value", INVALID) from None
         if text is scalars.NOT_GIVEN:
             text = ""
         return Entry(parameter.id, parameter.name, "text", 0.0, text, 0.0, 0.0)

@@ -16,7 +16,7 @@ from typing import Any
 import peewee
 
 from .. import render
-from ..errors import BLANK, INVALID, TAKEN, Invalid, bad_request, not_found
+from ..errors import BLANK, INVALID, OUT_OF_RANGE, TAKEN, Invalid, bad_request, not_found
 from ..models import CalibrationConstantVersion, Detector, DetectorType, PduMapping, PhysicalDetectorUnit
 from ..wire import scalars, times
 from ..wire.fields import Field
@@ -40,7 +40,7 @@ class MappingChange:
 def _check(values: dict, body: dict, current, errors: Invalid, ctx) -> MappingChange | None:
     uuid = values.get("uuid")
     if uuid is not None and not 0 <= uuid < UUID_LIMIT:
-        errors.add("uuid", "is out of range")
+        errors.add("uuid", OUT_OF_RANGE)
     if values.get("detector") is None and current is None or "detector" in values and values["detector"] is None:
         # Unmapped: the slot attributes go with the detector.
         for column in MAPPING[1:]:
@@ -59,7 +59,10 @@ def _check(values: dict, body: dict, current, errors: Invalid, ctx) -> MappingCh
     if new == old and current is not None:
         return None
     history = _history(current.id) if current is not None else []
-    if not history:  # a first mapping: open start unless dated
+    if not history:  # a first mapping: open start unless dated, and a date is never in the future (§10.1)
+        if valid_from is not None and valid_from > times.now_us():
+            errors.add("mapping_valid_from", INVALID)
+            return None
         change = MappingChange(None, valid_from, new["detector"] is not None)
     else:
         at = valid_from if valid_from is not None else times.now_us()
@@ -108,7 +111,7 @@ def _attr(column: str) -> str:
 PDUS = Kind(
     "physical_detector_units", "physical_detector_unit", PhysicalDetectorUnit,
     [Field("physical_name", required=True, max_length=255, immutable=True),
-     Field("uuid", "int", immutable=True),
+     Field("uuid", "int", immutable=True, bits=64),
      Field("detector_type_id", "ref", column="detector_type", target=DetectorType, required=True, immutable=True),
      Field("detector_id", "ref", column="detector", target=Detector),
      Field("karabo_da", max_length=255, blank_null=True), Field("virtual_device_name", max_length=255,

@@ -16,7 +16,7 @@ from typing import Any
 
 import peewee
 
-from sciplane import database, retrying_write
+from sciplane import database, locked, retrying_write
 
 from ..errors import IMMUTABLE, MUST_EXIST, TAKEN, Invalid, bad_request, not_found
 from ..wire import scalars
@@ -86,8 +86,12 @@ def wrapped(kind: Kind, body: dict) -> dict:
     return inner
 
 
-def get(kind: Kind, row_id: int) -> peewee.Model:
-    row = kind.model.get_or_none(kind.model.id == row_id) if scalars.fits_id(row_id) else None
+def get(kind: Kind, row_id: int, *, for_update: bool = False) -> peewee.Model:
+    """The row (404 when there is none); ``for_update`` locks it until the transaction ends."""
+    if not scalars.fits_id(row_id):
+        raise not_found()
+    query = kind.model.select().where(kind.model.id == row_id)
+    row = (locked(query) if for_update else query).first()
     if row is None:
         raise not_found()
     return row
@@ -100,7 +104,8 @@ def search(kind: Kind, params: dict[str, Any], page: int, page_size: int) -> Pag
         if key in params:
             query = query.where(condition(scalars.last(params[key])))
     total = query.count()
-    rows = list(query.order_by(kind.model.id).paginate(page, page_size))
+    # A page past the end is empty without a query: its offset may not even fit the database's integers.
+    rows = list(query.order_by(kind.model.id).paginate(page, page_size)) if (page - 1) * page_size < total else []
     return Page(rows, total, page, page_size)
 
 
@@ -111,8 +116,14 @@ def create(kind: Kind, body: dict, ctx) -> peewee.Model:
 
 
 def update(kind: Kind, row_id: int, body: dict, ctx) -> peewee.Model:
+    """Read, check and write in one transaction with the row locked: two updates of one row (one withdrawing a
+    version, one editing its description) are applied one after the other, never each over a stale read."""
     attributes = wrapped(kind, body)
-    current = get(kind, row_id)
+    return retrying_write(lambda: _update(kind, row_id, attributes, ctx))
+
+
+def _update(kind: Kind, row_id: int, attributes: dict, ctx) -> peewee.Model:
+    current = get(kind, row_id, for_update=True)
     values, errors = read_body(kind.fields, attributes, ctx.tz, current=current)
     for f in kind.fields:
         column = f.column_name
@@ -127,7 +138,7 @@ def delete(kind: Kind, row_id: int) -> None:
 
 
 def _delete(kind: Kind, row_id: int) -> None:
-    row = get(kind, row_id)
+    row = get(kind, row_id, for_update=True)
     errors = Invalid()
     for dependent in kind.dependents:
         if dependent.model.select().where(getattr(dependent.model, dependent.column) == row.id).exists():
@@ -177,6 +188,8 @@ def _write(kind: Kind, attributes: dict, values: dict, current, ctx, plan) -> pe
 def _collisions(kind: Kind, values: dict, current, errors: Invalid) -> None:
     model = kind.model
     for rule in kind.unique:
+        if any(key in errors.errors_by_field for key in rule.keys):
+            continue  # a refused value (an out-of-range uuid) is never looked up: SQLite cannot even bind it
         merged = {column: values.get(column, getattr(current, _attribute(kind, column), None) if current else None)
                   for column in rule.columns}
         if rule.normalise:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import BAD_DATETIME, BLANK, MUST_EXIST, NOT_A_NUMBER, Invalid, too_long
+from ..errors import BAD_DATETIME, BLANK, MUST_EXIST, NOT_A_NUMBER, OUT_OF_RANGE, Invalid, too_long
 from . import scalars, times
 from .scalars import NOT_GIVEN
 
@@ -28,6 +28,7 @@ class Field:
     immutable: bool = False
     blank_null: bool = False  # text: "" is stored as null
     default: Any = None
+    bits: int = 32  # int: the column's width; a value beyond it "is out of range" (it would not even bind)
     target: Any = None  # ref: the referenced model
     association: str | None = None  # ref: the error key of "must exist" (default: name without "_id")
 
@@ -89,6 +90,9 @@ def read_body(fields: list[Field], body: dict, tz: str, *, current: Any = None) 
             continue
         if isinstance(value, str) and field.max_length is not None and len(value) > field.max_length:
             errors.add(field.name, too_long(field.max_length))
+            continue
+        if field.kind == "int" and value is not None and not -(2 ** (field.bits - 1)) <= value < 2 ** (field.bits - 1):
+            errors.add(field.name, OUT_OF_RANGE)
             continue
         values[field.column_name] = value
     return values, errors
