@@ -167,12 +167,19 @@ def deletable_products(identity: Identity, settings) -> peewee.Expression:
     return _any(rules)
 
 
-def visible_datums(identity: Identity, settings) -> peewee.Expression:
-    """Datums inherit: through their product, or through their target when they have none (§4.5)."""
+def visible_datums(identity: Identity, settings,
+                   products_visible: peewee.Expression | None = None) -> peewee.Expression:
+    """Datums inherit: through their product, or through their target when they have none (§4.5).
+
+    ``products_visible`` is the caller's product rule, when more than the built-in one (another plugin's
+    ``visibility_filter``): a datum is listed exactly when its product is.
+    """
     if identity.staff:
         return EVERYTHING
     member = Memberships.of(identity)
-    products = Product.select(Product.id).where(visible_products(identity, settings, member))
+    if products_visible is None:
+        products_visible = visible_products(identity, settings, member)
+    products = Product.select(Product.id).where(products_visible)
     targets = Target.select(Target.id).where(targets_with(identity, VIEW, settings, member))
     rules = [Datum.data_product.is_null(False) & within(Datum.data_product, products),
              Datum.data_product.is_null(True) & within(Datum.target, targets)]

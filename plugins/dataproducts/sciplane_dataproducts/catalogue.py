@@ -46,8 +46,10 @@ class Catalogue:
         return [*rules, *self.authorizer.visibility_rules(identity, Product, VIEW_ACTION)]
 
     def visible_datums(self, identity: Identity) -> peewee.Expression:
-        return self.authorizer.visible(identity, Datum, VIEW_ACTION,
-                                       base=access.visible_datums(identity, self.settings))
+        """Through their product's visibility as :meth:`visible_products` decides it, or their target's, widened by
+        any other plugin's ``visibility_filter`` on datums."""
+        base = access.visible_datums(identity, self.settings, self.visible_products(identity))
+        return self.authorizer.visible(identity, Datum, VIEW_ACTION, base=base)
 
     def deletable_products(self, identity: Identity) -> peewee.Expression:
         return self.authorizer.visible(identity, Product, DELETE_ACTION,

@@ -113,3 +113,38 @@ def test_22_pagination_of_many(tom, target):
     assert tom("GET", "reduceddatums/", query="offset=1000").json["results"] == []
     paged = tom("GET", "reduceddatums/", query="page=2&page_size=50").json
     assert len(paged["results"]) == 50 and paged["next"] == f"{HOST}/tom/api/reduceddatums/?page=3&page_size=50"
+
+
+
+def test_22_links_through_a_proxy_to_a_moved_mount(make_app, world, tom, target):
+    """Mounted at /t2 behind a trusted proxy, every link the dialect writes is the one the client used."""
+    from sciplane.testing import RawClient
+    tom("POST", "reduceddatums/", body=[datum(target, value={"m": i}) for i in range(3)])
+    moved = RawClient(make_app(plugins=["dataproducts"], settings={
+        "plugins": {"dataproducts": {"tom": {"mount": "/t2"}}}, "http": {"trust_proxy_headers": True}}))
+    headers = {"Authorization": f"Token {world['tokens']['owner']}", "X-Forwarded-Proto": "https",
+               "X-Forwarded-Host": "example.org"}
+    page = moved.simulate_get("/t2/api/reduceddatums/", query_string="limit=1", headers=headers).json
+    assert page["next"] == "https://example.org/t2/api/reduceddatums/?limit=1&offset=1"
+    root = moved.simulate_get("/t2/api/", headers=headers).json
+    assert root["targets"] == "https://example.org/t2/api/targets/"
+
+
+CSV = b"time,filter,magnitude,error\n55959.07,r,15.582,0.005\n"
+
+
+@pytest.mark.parametrize("dp_settings", [{"target_permissions_only": False}])
+def test_a_duplicate_of_a_datum_the_caller_cannot_see_has_no_id(tom, upload, target):
+    """member may post to T but not see owner's unshared product: an equal datum is still a duplicate (the
+    unique key spans the target), but its id is not told."""
+    made = upload("/tom/api/dataproducts/", {"target": target, "data_product_type": "photometry"}, ("lc.csv", CSV))
+    hidden = made.json["reduceddatum_set"][0]
+    assert tom("GET", f"reduceddatums/{hidden['id']}/", user="member").status_code == 404
+    same = {"target": target, "data_type": "photometry", "timestamp": hidden["timestamp"], "value": hidden["value"]}
+    single = tom("POST", "reduceddatums/", user="member", body=same)
+    assert (single.status_code, single.json["code"], single.json["existing_id"]) == (409, "duplicate_datum", None)
+    bulk = tom("POST", "reduceddatums/", user="member", body=[same, datum(target)])
+    assert bulk.status_code == 201 and bulk.json["results"][0] == {"id": None, "duplicate": True}
+    assert bulk.json["results"][1]["id"] is not None
+    # The owner sees the datum, and is told its id.
+    assert tom("POST", "reduceddatums/", body=same).json["existing_id"] == hidden["id"]

@@ -266,3 +266,36 @@ def test_files_admitted_by_several_rules_are_listed_once(send, gsp):
                      "staff0.fits", "own0.fits"]
     offsets = gsp("GET", "files/", user="pi", query="limit=3&offset=6&ordering=file_name").json
     assert [r["file_name"] for r in offsets["results"]] == ["staff1.fits", "staff2.fits", "staff3.fits"]
+
+
+@pytest.mark.parametrize(("ordering", "expected"), [("date", ["early", "late", "undated"]),
+                                                    ("-date", ["undated", "late", "early"])])
+def test_files_without_a_date_sort_as_the_latest(send, gsp, ordering, expected):
+    """A file whose header has no date sorts after every dated one (before them, descending), on both engines."""
+    for name, seed, dates in (("late", 1, {"DATE": "2021-06-09", "DATE-OBS": "2021-06-09T01:00:00"}),
+                              ("undated", 2, None),
+                              ("early", 3, {"DATE": "2020-01-02", "DATE-OBS": "2020-01-02T01:00:00"})):
+        content = raw(seed, **dates) if dates else goodman_fits("Red", seed=seed, extra_cards={"PROPID": PROPOSAL},
+                                                                drop=("DATE", "DATE-OBS"))
+        assert send(content, f"{name}.fits").status_code == 201
+    body = gsp("GET", "files/", user="pi", query=f"ordering={ordering}").json
+    assert [r["file_name"] for r in body["results"]] == [f"{name}.fits" for name in expected]
+    assert [r["date"] is None for r in body["results"]] == [name == "undated" for name in expected]
+
+
+def test_undated_files_sort_last_for_every_caller_and_page(send, gsp):
+    """A caller who is not staff sees files admitted by several rules (its own, public calibrations), merged
+    page by page: the merge keeps the ordering's NULL placement."""
+    for number, day in enumerate(("2021-01-01", "2021-01-02", "2021-01-03")):
+        cards = {"DATE": day, "DATE-OBS": f"{day}T00:00:00"}
+        assert send(goodman_fits("Red", seed=20 + number, level=2, extra_cards=cards), f"d{number}.fits",
+                    user="other").status_code == 201
+    assert send(goodman_fits("Red", seed=30, level="combined", drop={"DATE", "DATE-OBS"}), "undated.fits",
+                user="staff").status_code == 201
+    for user in ("staff", "other"):
+        pages = [[r["file_name"] for r in gsp("GET", "files/", user=user,
+                                               query=f"ordering=date&page_size=2&page={page}").json["results"]]
+                 for page in (1, 2)]
+        assert pages == [["d0.fits", "d1.fits"], ["d2.fits", "undated.fits"]], user
+        first = gsp("GET", "files/", user=user, query="ordering=-date&page_size=2").json["results"]
+        assert [r["file_name"] for r in first] == ["undated.fits", "d2.fits"], user

@@ -121,6 +121,12 @@ def test_visibility_filter_widens(upload, tom, target):
     assert [p["id"] for p in tom("GET", "dataproducts/", user="other").json["results"]] == [made["id"]]
     assert tom("GET", f"dataproducts/{made['id']}/download/", user="other").status_code == 200
     assert tom("DELETE", f"dataproducts/{made['id']}/", user="other").status_code == 403
+    # The product's datums come with it, in every view: nested, listed and alone (§4.2: never one without the other).
+    datum = made["reduceddatum_set"][0]["id"]
+    nested = tom("GET", f"dataproducts/{made['id']}/", user="other").json
+    listed = tom("GET", "reduceddatums/", user="other", query=f"data_product__id={made['id']}").json
+    assert ([d["id"] for d in nested["reduceddatum_set"]], [d["id"] for d in listed["results"]]) == ([datum], [datum])
+    assert tom("GET", f"reduceddatums/{datum}/", user="other").status_code == 200
 
 
 def test_a_repeated_type_key_aborts_start_up(make_app):

@@ -154,3 +154,16 @@ def test_52_leak_sweep(tom, gsp, product, goodman, world):
                 assert resp.json["count"] == len(resp.json["results"])
                 assert "secret-name.csv" not in resp.text and "99.125" not in resp.text
                 assert "foreign-secret.fits" not in resp.text
+
+
+def test_a_member_cannot_grant_itself_the_delete_right(tom, product, target):
+    """member holds view and change on T through collab; adding collab to T in a PATCH grants what member holds,
+    so member still cannot delete T or its products (§4.4: delete needs a delete right)."""
+    made = product()
+    patched = tom("PATCH", f"targets/{target}/", user="member", body={"groups": [{"name": "collab"}]})
+    assert patched.status_code == 200, patched.json
+    assert tom("DELETE", f"dataproducts/{made['id']}/", user="member").status_code == 403
+    assert tom("DELETE", f"targets/{target}/", user="member").status_code == 403
+    # The owner holds every right: the group it adds gets every right, delete included, as TOM grants them.
+    assert tom("PATCH", f"targets/{target}/", user="owner", body={"groups": [{"name": "collab"}]}).status_code == 200
+    assert tom("DELETE", f"dataproducts/{made['id']}/", user="member").status_code == 204

@@ -9,6 +9,7 @@ from sciplane import NotFound, PermissionDenied, ValidationFailed, write_transac
 
 from ..models import GROUP, MEMBER, Group, Membership, name_key
 from ..wire.listing import filter_conditions, paginate
+from ..wire.text import text_problem
 
 
 class Groups:
@@ -38,8 +39,8 @@ class Groups:
         errors: dict[str, list] = {}
         if not name:
             errors["name"] = ["This field is required."]
-        elif len(name) > 150:
-            errors["name"] = ["Ensure this field has no more than 150 characters."]
+        elif (problem := text_problem(name, 150)) is not None:
+            errors["name"] = [problem]
         users = []
         for member in members if isinstance(members, list) else [members]:
             user = self._user(member)

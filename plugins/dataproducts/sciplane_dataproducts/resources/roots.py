@@ -9,8 +9,8 @@ class TomRoot:
     COLLECTIONS = ("groups", "targets", "dataproducts", "reduceddatums")
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        base = f"{req.prefix}{req.path.rstrip('/')}"
-        resp.media = {name: f"{base}/{name}/" for name in self.COLLECTIONS}
+        base = req.path.rstrip("/")
+        resp.media = {name: req.external_url(f"{base}/{name}/") for name in self.COLLECTIONS}
 
 
 class GspStatus:

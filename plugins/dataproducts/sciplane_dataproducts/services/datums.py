@@ -29,12 +29,16 @@ from .. import access
 from ..catalogue import Catalogue
 from ..models import CHANGE, DELETE, Datum, Product, Target
 from ..wire.listing import digits
+from ..wire.text import text_problem
 from ..wire.times import DATETIME_FORMATS, from_us, parse_time, stamp, to_us
 from .ingest import CONFLICT, canonical, hold
 
 NOT_FOUND = "No ReducedDatum matches the given query."
 COLUMNS = ("target_id", "data_product_id", "data_type", "source_name", "source_location", "timestamp_us", "value",
            "value_hash", "created_by", "created")
+
+
+MAX_VALUE_DEPTH = 32  # a datum's value nests at most this deep: the canonical form and the hash are recursive
 
 
 def canonical_hash(value: Mapping[str, Any]) -> bytes:
@@ -64,8 +68,8 @@ def validate(cat: Catalogue, identity: Identity, item: Any) -> tuple[dict[str, A
         text = item.get(field) or ""
         if not isinstance(text, str):
             errors[field] = ["Not a valid string."]
-        elif len(text) > limit:
-            errors[field] = [f"Ensure this field has no more than {limit} characters."]
+        elif (problem := text_problem(text, limit)) is not None:
+            errors[field] = [problem]
         row[field] = text
     timestamp = item.get("timestamp")
     try:
@@ -80,12 +84,22 @@ def validate(cat: Catalogue, identity: Identity, item: Any) -> tuple[dict[str, A
             pass
     if "value" not in item:
         errors["value"] = ["This field is required."]
+    elif isinstance(value, dict) and _depth(value) > MAX_VALUE_DEPTH:
+        errors["value"] = [f"Value may be nested at most {MAX_VALUE_DEPTH} levels deep."]
     elif not isinstance(value, dict) or not _finite(value):
         errors["value"] = ["Value must be a JSON object."]
     else:
         row["value"], row["value_hash"] = value, canonical_hash(value)
     row["created_by"] = identity.user_id
     return (None, errors) if errors else (row, {})
+
+
+def _depth(value: Any, limit: int = MAX_VALUE_DEPTH + 1) -> int:
+    """How deeply ``value`` nests, counted no further than ``limit`` (so the walk itself stays shallow)."""
+    if limit <= 0 or not isinstance(value, dict | list):
+        return 0
+    children = value.values() if isinstance(value, dict) else value
+    return 1 + max((_depth(child, limit - 1) for child in children), default=0)
 
 
 def _finite(value: Any) -> bool:
@@ -188,8 +202,18 @@ def create_one(cat: Catalogue, identity: Identity, item: Any) -> Datum:
     if duplicate:
         when = stamp(from_us(row["timestamp_us"]))
         raise Conflict(f"ReducedDatum already exists: {row['data_type']} data with this value found for target "
-                       f"{row['target_id']} at {when}.", code="duplicate_datum", existing_id=ident)
+                       f"{row['target_id']} at {when}.", code="duplicate_datum",
+                       existing_id=ident if ident in _visible(cat, identity, [ident]) else None)
     return Datum.get_by_id(ident)
+
+
+def _visible(cat: Catalogue, identity: Identity, ids: list[int]) -> set[int]:
+    """Those of ``ids`` the caller may see.  The unique key spans the target, so an upload may meet a datum of a
+    product the caller cannot see: it learns that an equal datum exists (the key says so), never its id."""
+    if identity.staff or not ids:
+        return set(ids)
+    return {ident for (ident,) in Datum.select(Datum.id).where(Datum.id.in_(ids) & cat.visible_datums(identity))
+            .tuples()}
 
 
 def create_many(cat: Catalogue, identity: Identity, items: list) -> dict[str, Any]:
@@ -202,8 +226,10 @@ def create_many(cat: Catalogue, identity: Identity, items: list) -> dict[str, An
         raise ValidationFailed(errors=[errors for _, errors in checked])
     results = _store([row for row, _ in checked], cat.settings.ingest_chunk_rows)
     created = sum(1 for _, duplicate in results if not duplicate)
+    shown = _visible(cat, identity, [ident for ident, duplicate in results if duplicate])
     return {"message": "Data successfully uploaded.", "created": created, "duplicates": len(results) - created,
-            "results": [{"id": ident, "duplicate": duplicate} for ident, duplicate in results]}
+            "results": [{"id": ident if not duplicate or ident in shown else None, "duplicate": duplicate}
+                        for ident, duplicate in results]}
 
 
 def get_visible(cat: Catalogue, identity: Identity, datum_id: int) -> Datum:

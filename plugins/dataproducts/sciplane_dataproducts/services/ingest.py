@@ -20,9 +20,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import orjson
-import peewee
 
-from sciplane import Conflict, database, is_postgres, utcnow
+from sciplane import Conflict, database, is_postgres, locked, utcnow
 from sciplane.db import copy_text
 
 from ..api import Datum, ProcessingError
@@ -60,11 +59,6 @@ def hold(targets: Iterable[int], products: Iterable[int] = ()) -> None:
         found = {ident for (ident,) in locked(query, "FOR SHARE").tuples()}
         if found != wanted:
             raise Conflict(f"{model.__name__} {min(wanted - found)} was deleted meanwhile.", code="deleted_meanwhile")
-
-
-def locked(query: peewee.ModelSelect, mode: str = "FOR UPDATE") -> peewee.ModelSelect:
-    """``query`` locking its rows on PostgreSQL; SQLite has no row locks (its writers are serialized)."""
-    return query.for_update(mode) if is_postgres(database) else query
 
 
 def canonical(value: dict) -> bytes:

@@ -19,6 +19,7 @@ from .. import access
 from ..models import CHANGE, VIEW, Group, ObservationRecord, Product, Target
 from ..types import TypeRegistry
 from ..wire.listing import digits
+from ..wire.text import text_problem
 from .memberships import member_groups
 
 TOM_FIELDS = ("target", "data_product_type", "product_id", "observation_record", "facility", "extra_data", "groups")
@@ -79,8 +80,8 @@ class _Checker:
         if not isinstance(value, str):
             self.errors[name] = ["Not a valid string."]
             return None
-        if len(value) > limit:
-            self.errors[name] = [f"Ensure this field has no more than {limit} characters."]
+        if (problem := text_problem(value, limit)) is not None:
+            self.errors[name] = [problem]
             return None
         return value
 

@@ -28,6 +28,7 @@ from sciplane import (
     PermissionDenied,
     ValidationFailed,
     database,
+    locked,
     utcnow,
     write_transaction,
 )
@@ -39,7 +40,7 @@ from ..catalogue import Catalogue
 from ..fits import goodman
 from ..fits.header import ParsedHeader, is_fits, read_header
 from ..models import DELETE, GROUP, PRODUCT, PROPOSAL, VIEW, Datum, Grant, Group, Membership, Product, ProductHeader
-from .ingest import Owner, hold, ingest, locked
+from .ingest import Owner, hold, ingest
 from .product_forms import Draft
 
 log = logging.getLogger("sciplane.dataproducts")

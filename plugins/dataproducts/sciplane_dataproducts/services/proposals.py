@@ -16,6 +16,7 @@ from sciplane.auth.models import User
 
 from .. import access
 from ..models import COLLABORATOR, PI, PROPOSAL, Group, Membership, name_key
+from ..wire.text import text_problem
 from ..wire.times import stamp
 
 _USERNAME_DROP = re.compile(r"[^A-Za-z0-9@.+_-]")
@@ -116,16 +117,20 @@ def create(accounts, identity: Identity, body: Mapping[str, Any]) -> Group:
     errors: dict[str, list] = {}
     semester = str(body.get("semester") or "").strip()
     title = str(body.get("title") or "").strip()
-    for field, value in (("semester", semester), ("title", title)):
-        if not value:
+    soar_id = str(body.get("soar_id") or "").strip()
+    for field, value, limit in (("semester", semester, 10), ("title", title, 300), ("soar_id", soar_id, 150)):
+        if not value and field != "soar_id":
             errors[field] = ["This field is required."]
-    if len(semester) > 10:
-        errors["semester"] = ["Ensure this field has no more than 10 characters."]
+        elif (problem := text_problem(value, limit)) is not None:
+            errors[field] = [problem]
+    abstract = str(body.get("abstract") or "")
+    if (problem := text_problem(abstract)) is not None:
+        errors["abstract"] = [problem]
     with write_transaction():
         pi = _pi(accounts, identity, body, errors)
         if errors:
             raise ValidationFailed(errors=errors)
-        soar_id = str(body.get("soar_id") or "").strip() or _next_soar_id(semester)
+        soar_id = soar_id or _next_soar_id(semester)
         try:
             with write_transaction():
                 proposal = Group.create(kind=PROPOSAL, name=soar_id, name_key=name_key(soar_id), semester=semester,
@@ -169,8 +174,8 @@ def update(accounts, identity: Identity, proposal_id: int, body: Mapping[str, An
                 value = str(body[field] or "").strip()
                 if field in ("soar_id", "title") and not value:
                     errors[field] = ["This field may not be blank."]
-                elif limit is not None and len(value) > limit:
-                    errors[field] = [f"Ensure this field has no more than {limit} characters."]
+                elif (problem := text_problem(value, limit)) is not None:
+                    errors[field] = [problem]
                 else:
                     setattr(proposal, column, value)
         pi = _pi(accounts, identity, body, errors) if "pi" in body or "pi_email" in body else None

@@ -21,7 +21,7 @@ import peewee
 
 from ..access import within
 from ..models import Product
-from ..wire.listing import Filter, filter_conditions, order_by, paginate
+from ..wire.listing import BIGGEST, Filter, filter_conditions, order_by, paginate
 
 
 class Selection:
@@ -61,7 +61,7 @@ class Selection:
         columns = [order.node for order in self.ordering]
         names = [column.column_name for column in columns]
         branches = [member(self.model.select(*columns).where(*self.conditions, rule).order_by(*self.ordering)
-                           .limit(offset + limit), f"branch{number}", names)
+                           .limit(min(offset + limit, BIGGEST)), f"branch{number}", names)
                     for number, rule in enumerate(self.rules)]
         merged = functools.reduce(operator.or_, branches).alias("merged")
         key = self.model._meta.primary_key.column_name
@@ -99,7 +99,8 @@ def _contradicts(rule: peewee.Expression, fixed: dict[tuple, object]) -> bool:
 
 
 def _like(order: peewee.Ordering, column: peewee.Column) -> peewee.Ordering:
-    return column.desc() if order.direction == "DESC" else column.asc()
+    """``order`` (direction and NULL placement) on the merged page's column."""
+    return peewee.Ordering(column, order.direction, nulls=order.nulls)
 
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import peewee
 
-from sciplane import Identity, PermissionDenied, ValidationFailed, utcnow, write_transaction
+from sciplane import Identity, PermissionDenied, ValidationFailed, locked, utcnow, write_transaction
 
 from .. import access
 from ..models import (
@@ -30,8 +30,9 @@ from ..models import (
     TargetName,
     name_key,
 )
+from ..wire.listing import BIGGEST
+from ..wire.text import text_problem
 from ..wire.times import stamp
-from .ingest import locked
 from .memberships import member_groups
 
 SIDEREAL, NON_SIDEREAL = "SIDEREAL", "NON_SIDEREAL"
@@ -81,8 +82,8 @@ class Body:
                     self.values[field] = _number(data[field])
                 except (TypeError, ValueError):
                     self.errors[field] = ["A valid number is required."]
-        self.aliases = self._items("aliases", ("name",))
-        self.extras = self._items("targetextra_set", ("key", "value"))
+        self.aliases = self._items("aliases", {"name": 100})
+        self.extras = self._items("targetextra_set", {"key": 200, "value": None})
         self.groups = self._items("groups", None)
 
     def _text(self, field: str, limit: int, *, required: bool = False, blank: bool = False) -> None:
@@ -95,8 +96,8 @@ class Body:
             self.errors[field] = ["Not a valid string."]
         elif not value.strip() and not blank:
             self.errors[field] = ["This field may not be blank."]
-        elif len(value) > limit:
-            self.errors[field] = [f"Ensure this field has no more than {limit} characters."]
+        elif (problem := text_problem(value, limit)) is not None:
+            self.errors[field] = [problem]
         else:
             self.values[field] = value.strip() if field == "name" else value
 
@@ -110,16 +111,21 @@ class Body:
         else:
             self.values[field] = self.data[field]
 
-    def _items(self, field: str, keys: tuple[str, ...] | None) -> list[dict]:
+    def _items(self, field: str, keys: dict[str, int | None] | None) -> list[dict]:
+        """A list of objects with the text ``keys`` (each up to its length limit) and an optional integer ``id``."""
         value = self.data.get(field, [])
         if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
             self.errors[field] = ["Expected a list of objects."]
             return []
         if keys is not None:
             for item in value:
-                missing = [key for key in keys if not str(item.get(key, "")).strip()]
-                if missing:
-                    self.errors[field] = [{key: ["This field is required."] for key in missing}]
+                problems = {key: ["This field is required."] for key in keys if not str(item.get(key, "")).strip()}
+                problems.update({key: [problem] for key, limit in keys.items() if key not in problems
+                                 and (problem := text_problem(str(item[key]), limit)) is not None})
+                if item.get("id") is not None and not _an_id(item["id"]):
+                    problems["id"] = ["A valid integer is required."]
+                if problems:
+                    self.errors[field] = [problems]
                     return []
         return value
 
@@ -147,6 +153,12 @@ class Body:
 
 def _name_owner(key: str) -> TargetName | None:
     return TargetName.select(TargetName, Target).join(Target).where(TargetName.name_key == key).first()
+
+
+def _an_id(value: Any) -> bool:
+    """A row id: an integer (or its digits) that fits the id columns."""
+    text = str(value).strip()
+    return not isinstance(value, bool) and text.isdigit() and int(text) <= BIGGEST
 
 
 def _check_names(body: Body, target: Target | None) -> None:
@@ -218,9 +230,9 @@ def _apply_names_and_extras(target: Target, body: Body) -> None:
             TargetExtra.create(target=target, key=str(extra["key"]), value=str(extra["value"]))
 
 
-def _grant_groups(target: Target, groups: list[Group]) -> None:
+def _grant_groups(target: Target, groups: list[Group], perms: tuple[str, ...] = (VIEW, CHANGE, DELETE)) -> None:
     for group in groups:
-        for perm in (VIEW, CHANGE, DELETE):
+        for perm in perms:
             (Grant.insert(object_type=TARGET, object_id=target.id, grantee_type=GROUP, grantee_id=group.id, perm=perm)
              .on_conflict_ignore().execute())
 
@@ -280,8 +292,16 @@ def update(identity: Identity, target_id: int, data: Any, settings, *, partial: 
             _apply_names_and_extras(target, body)
         except peewee.IntegrityError:
             raise ValidationFailed(errors={"name": ["target with this Name already exists."]}) from None
-        _grant_groups(target, groups)
+        # A caller grants only the rights it holds: with change but not delete, adding its own group must not
+        # give it the delete right it lacks.
+        _grant_groups(target, groups, _held(identity, target.id, settings))
     return target
+
+
+def _held(identity: Identity, target_id: int, settings) -> tuple[str, ...]:
+    """The rights the caller holds on a target it may change (view and change, and delete if granted)."""
+    deletes = Target.select().where((Target.id == target_id) & access.targets_with(identity, DELETE, settings))
+    return (VIEW, CHANGE, DELETE) if deletes.exists() else (VIEW, CHANGE)
 
 
 def delete(identity: Identity, target_id: int, settings) -> list[str]:
@@ -334,7 +354,7 @@ def cone(text: str) -> peewee.Expression:
         ra, dec, radius = (float(part) for part in text.split(","))
     except ValueError:
         raise ValueError("Enter ra,dec,radius in degrees.") from None
-    if not (0 <= radius <= 180 and -90 <= dec <= 90):
+    if not (0 <= radius <= 180 and -90 <= dec <= 90 and math.isfinite(ra)):
         raise ValueError("Enter ra,dec,radius in degrees.")
     box = Target.dec.between(dec - radius, dec + radius) & Target.ra.is_null(False)
     return Target.id.in_(Target.select(Target.id).where(box & _within(ra, dec, radius)))

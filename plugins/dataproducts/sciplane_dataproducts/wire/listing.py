@@ -14,6 +14,8 @@ import peewee
 
 from sciplane import APIError, ValidationFailed
 
+from .text import NUL_MESSAGE
+
 RESERVED = ("page", "page_size", "limit", "offset", "ordering", "format")
 FORMATS = ("json", "api")
 
@@ -66,6 +68,11 @@ def filter_conditions(params: Mapping[str, Any], filters: Mapping[str, Filter],
     if "format" in params and last(params["format"]) not in FORMATS:
         raise ValidationFailed(errors={"format": [f'"{last(params["format"])}" is not a valid choice.']})
     conditions, problems = [], {}
+    for name, values in params.items():  # a NUL reaches no statement: PostgreSQL's text cannot hold one
+        if any("\x00" in value for value in (values if isinstance(values, list) else [values])):
+            problems[name] = [NUL_MESSAGE]
+    if problems:
+        raise ValidationFailed(errors=problems)
     for name, spec in filters.items():
         text = last(params[name]) if name in params else ""
         if text == "":  # an empty value disables the filter
@@ -80,14 +87,20 @@ def filter_conditions(params: Mapping[str, Any], filters: Mapping[str, Filter],
 
 
 def order_by(req: falcon.Request, choices: dict, default: str = "id") -> list:
-    """``ordering`` from the allowed names (``-`` for descending); an ``id`` tie-break in the same direction."""
+    """``ordering`` from the allowed names (``-`` for descending); an ``id`` tie-break in the same direction.
+
+    A NULL sorts as the largest value, as PostgreSQL (and so the Django services these dialects come from)
+    sorts it by default: SQLite would put it first, so nullable columns say so explicitly.
+    """
     value = last(req.params.get("ordering", default)) or default
     descending = value.startswith("-")
     columns = choices.get(value.lstrip("-"))
     if columns is None:
         allowed = ", ".join(f"{p}{name}" for name in choices for p in ("", "-"))
         raise APIError(f"Invalid ordering {value!r}; choose one of {allowed}.", status=400, code="invalid_ordering")
-    return [c.desc() if descending else c.asc() for c in columns]
+    if descending:
+        return [c.desc(nulls="FIRST" if getattr(c, "null", False) else None) for c in columns]
+    return [c.asc(nulls="LAST" if getattr(c, "null", False) else None) for c in columns]
 
 
 def _positive(params: Mapping[str, Any], name: str, *, zero: bool = False) -> int | None:
@@ -157,7 +170,7 @@ def _link(req: falcon.Request, **paging: Any) -> str:
     params = {k: last(v) for k, v in req.params.items() if k not in ("page", "limit", "offset")}
     params.update({k: v for k, v in paging.items() if v is not None})
     query = urlencode(sorted(params.items()))
-    return f"{req.prefix}{canonical_path(req)}" + (f"?{query}" if query else "")
+    return req.external_url(canonical_path(req), query)  # as the client sees the server, behind a proxy too
 
 
 def canonical_path(req: falcon.Request) -> str:

@@ -16,8 +16,8 @@ def stamp(value: dt.datetime | None) -> str | None:
     """DRF's datetimes: UTC with ``Z``, microseconds only when non-zero."""
     if value is None:
         return None
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
-    return text + (f".{value.microsecond:06d}" if value.microsecond else "") + "Z"
+    # isoformat, not strftime: it writes every year with four digits (strftime writes year 999 as "999").
+    return value.replace(tzinfo=None).isoformat(timespec="microseconds" if value.microsecond else "seconds") + "Z"
 
 
 def parse_time(text: Any) -> dt.datetime:
@@ -26,7 +26,10 @@ def parse_time(text: Any) -> dt.datetime:
         raise ValueError
     value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        try:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        except OverflowError:  # 0001-01-01T00:00+01:00 is before year 1 in UTC
+            raise ValueError("out of range") from None
     return value
 
 
