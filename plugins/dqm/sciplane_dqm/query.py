@@ -96,6 +96,8 @@ def parse(params: Mapping[str, Any], spec: Mapping[str, Kind], *, strict: bool =
         if kind is None:
             if strict and name not in PAGING:
                 problems[name] = ["is not a known parameter; known: " + ", ".join(sorted({*spec, *PAGING}))]
+            elif strict and isinstance(raw, list) and len(raw) > 1:  # paging parameters are read elsewhere
+                problems[name] = ["may be given only once"]
             continue
         items = raw if isinstance(raw, list) else [raw]
         if len(items) > max(kind.repeatable, 1):

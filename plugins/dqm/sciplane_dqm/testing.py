@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
 from sciplane.testing import MountClient, RawClient, RawResult
+
+from .services import ingest, parsing
 
 MOUNT = "/api/dqm"
 SAMPLES = Path(__file__).parent / "samples"
@@ -80,3 +83,29 @@ class Api(MountClient):
             items += page["results"]
             url = page["next"]
         return items
+
+
+def run_jobs_at_once(ctx, file_ids: list[int], dimensionality: int = 1,
+                     timeout_s: float = 120) -> tuple[list[int], list[BaseException]]:
+    """Create a (dimensionality, lum) job for each file and run them together, each on a thread and connection of
+    its own, as workers would: the job ids, and the exceptions the threads raised (none when all went well)."""
+    with ctx.database.connection_context():
+        jobs = [parsing.start(ctx, file_id, parsing.ParseRequest(dimensionality, "lum"), enqueue=False).id
+                for file_id in file_ids]
+    together = threading.Barrier(len(jobs))
+    failures: list[BaseException] = []
+
+    def run(job_id: int) -> None:
+        try:
+            with ctx.database.connection_context():
+                together.wait()
+                ingest.run_job(ctx, job_id)
+        except BaseException as exc:  # reported to the caller, not lost in the thread
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(job_id,)) for job_id in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout_s)
+    return jobs, failures

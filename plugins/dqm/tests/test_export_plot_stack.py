@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import struct
+import threading
 import zipfile
 
 import numpy as np
@@ -113,3 +114,28 @@ def test_47_stack(api, data_root):
     assert expect(api.get("histograms/stack/", "title=shared"), 422)["code"] == "ambiguous_title"
     assert expect(api.get("histograms/stack/", "title=shared&dim=2"), 200)["count"] == 1
     assert small["id"]
+
+
+@pytest.mark.parametrize("dqm_settings", [{}])
+def test_an_export_reads_one_state_of_the_store(api, app, data_root, monkeypatch):
+    """A row deleted while the export is under way (after its id list, before its arrays) is still in it: the
+    checks, the ids and the arrays read one snapshot, so the body is never cut off by a concurrent write."""
+    from sciplane_dqm.models import Histogram
+    from sciplane_dqm.services import histograms
+
+    file = api.ingest(data_root / CSV_1D, (1, "lum"))[0]
+    real_arrays_of = histograms.arrays_of
+
+    def arrays_of(ids, shape, dtype, batch=1000):
+        def delete_the_first() -> None:
+            with app.sciplane.database.connection_context():
+                Histogram.delete().where(Histogram.id == ids[0]).execute()
+        writer = threading.Thread(target=delete_the_first)
+        writer.start()
+        writer.join()
+        yield from real_arrays_of(ids, shape, dtype, batch)
+
+    monkeypatch.setattr(histograms, "arrays_of", arrays_of)
+    result = expect(api.get("histograms/export/", f"source_file={file['id']}"), 200)
+    assert load(result).shape == (9, 100)
+    assert api.count(f"source_file={file['id']}") == 8  # the delete was committed meanwhile

@@ -63,16 +63,20 @@ def test_04_paths_outside_roots_and_bad_input(api, data_root, tmp_path):
     assert expect(api.get("files/"), 200)["results"] == []
 
 
-def test_05_discover(api, data_root):
+def test_05_discover(api, data_root, bench_file):
+    """The data root holds the fixtures: two CSVs and two ROOT files."""
     result = api.post("files/discover/")
     found = expect(result, 200)
     assert result.headers["cache-control"] == "no-store"
-    assert (found["registered"], found["truncated"]) == (3, False)
+    assert (found["registered"], found["truncated"]) == (4, False)
     listed = {os.path.basename(f["filepath"]): f for f in expect(api.get("files/"), 200)["results"]}
-    assert set(listed) == {CSV_1D, CSV_2D, ROOT_SMALL}
-    assert (listed[CSV_1D]["data_era"], listed[CSV_2D]["data_era"], listed[ROOT_SMALL]["data_era"]) == (
-        "2018A", "2018A", "")
+    assert set(listed) == {CSV_1D, CSV_2D, ROOT_SMALL, bench_file.name}
+    assert [listed[name]["data_era"] for name in (CSV_1D, CSV_2D, ROOT_SMALL, bench_file.name)] == [
+        "2018A", "2018A", "", ""]
+    assert [listed[name]["filetype"] for name in (CSV_1D, ROOT_SMALL, bench_file.name)] == ["csv", "nanodqm",
+                                                                                          "nanodqm"]
     assert expect(api.post("files/discover/"), 200)["registered"] == 0
+    assert expect(api.get("playground/histogram_data_files/discover/"), 202) is not None
 
 
 def test_file_list_filters_and_delete(api, data_root):

@@ -47,8 +47,19 @@ def test_07_already_parsed_and_force(api, data_root):
 def test_08_parameter_errors(api, data_root):
     file = api.register(data_root / CSV_1D)
     missing = expect(api.start(file["id"], 1, "run"), 422)
-    assert missing["code"] == "parser_not_found" and len(missing["supported"]) == 6
+    assert missing["code"] == "parser_not_found"
+    assert [tuple(key.values()) for key in missing["supported"]] == [
+        ("csv", 1, "lum"), ("csv", 2, "lum"), ("nanodqm", 1, "lum"), ("nanodqm", 1, "run"), ("nanodqm", 2, "lum"),
+        ("nanodqm", 2, "run")]
     assert missing["description"] == "No parser is registered for (csv, 1, run)"
+    assert list(missing["errors"]) == ["json"]
+    # The errors are filed under where the parameters came from.
+    in_query = expect(api.get(f"files/{file['id']}/start_parsing/", "dimensionality=1&granularity=run"), 422)
+    in_form = expect(api.client.simulate_post(f"{api.root}/files/{file['id']}/start_parsing/",
+                                              body="dimensionality=1&granularity=run",
+                                              headers={"Content-Type": "application/x-www-form-urlencoded"}), 422)
+    assert [(list(r["errors"]), r["code"]) for r in (in_query, in_form)] == [
+        (["query"], "parser_not_found"), (["form"], "parser_not_found")]
     for body in ({"dimensionality": 3, "granularity": "lum"}, {"dimensionality": 1},
                  {"dimensionality": 1, "granularity": "lum", "on_error": "maybe"},
                  {"dimensionality": 1, "data_dimensionality": 2, "granularity": "lum"}):
@@ -56,6 +67,16 @@ def test_08_parameter_errors(api, data_root):
     mismatch = expect(api.start(file["id"], 1, filetype="nanodqm"), 422)
     assert mismatch["code"] == "filetype_mismatch"
     assert expect(api.start(999, 1), 404)["code"] == "not_found"
+    # A filetype and its playground alias agree when they name one filetype; booleans ignore case.
+    job = expect(api.post(f"files/{file['id']}/start_parsing/", {"dimensionality": 1, "granularity": "lum",
+                                                                 "filetype": "csv", "file_format": "CSV"}), 202)
+    again = expect(api.get(f"files/{file['id']}/start_parsing/", "dimensionality=1&granularity=lum&force=tRue"), 202)
+    assert again["id"] == job["id"]
+    # Native routes refuse unknown and repeated parameters, item routes included.
+    for path, query in ((f"files/{file['id']}/", "bogus=1"), (f"jobs/{job['id']}/", "bogus=1"),
+                        ("histograms/", "page_size=2&page_size=3"), ("histograms/", "fields=id&fields=title"),
+                        ("files/", "page_size=1&page_size=1")):
+        assert expect(api.get(path, query), 422)["code"] == "validation_failed", (path, query)
 
 
 def test_09_get_and_form_posts(api, data_root):
@@ -140,6 +161,7 @@ def test_21_bad_json_discards_the_open_chunk(api, data_root):
     assert job["entries_processed"] == 6 and api.count(f"source_file={file['id']}") == 6
 
 
+@pytest.mark.parametrize("dqm_settings", [{"chunk_entries_1d": 2, "chunk_entries_2d": 2}])
 def test_22_bad_length(api, data_root):
     path = synthetic(data_root / "bad.csv", bad={5: legacy_row("t5", [1] * 103, bins=(100,))})
     file = api.register(path)
@@ -151,6 +173,7 @@ def test_22_bad_length(api, data_root):
     two = api.register(write_csv(data_root / "bad2d.csv", rows))
     job = api.parse(two["id"], 2)
     assert (job["error"]["code"], job["error"]["entry"]) == ("bad_length", 5)
+    assert (job["entries_processed"], api.count(f"source_file={two['id']}")) == (4, 4)
 
 
 def test_23_missing_and_extra_columns(api, data_root):
@@ -228,3 +251,9 @@ def test_29_file_level_root_errors_fail_the_job(api, data_root):
     fake.write_bytes(b"this is not a ROOT file\n" * 100)
     job = api.parse(api.register(fake)["id"], 1)
     assert (job["status"], job["error"]["code"], job["histograms_created"]) == ("failed", "not_root", 0)
+    import uproot  # a real ROOT file, but no DQMIO one: it has no Indices tree
+    plain = data_root / "events.root"
+    with uproot.recreate(plain) as output:
+        output["Events"] = {"x": np.arange(3)}
+    job = api.parse(api.register(plain)["id"], 1)
+    assert (job["status"], job["error"]["code"], job["histograms_created"]) == ("failed", "not_dqmio", 0)

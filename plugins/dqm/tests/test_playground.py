@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sciplane_dqm.services import parsing
 from sciplane_dqm.testing import CSV_1D, CSV_2D, ROOT_SMALL, expect
 
 FILE_KEYS = {"id", "filepath", "filesize", "data_era", "entries_total", "entries_processed", "percentage_processed",
@@ -29,7 +30,8 @@ def test_51_52_files(api, data_root):
                                                                          "data_dimensionality": 1}]
     assert (first["lumisection_histograms_1d"], first["run_histograms"]) == (9, 0)
     two_pages = expect(api.get(f"{PG}/histogram_data_files/", "page_size=2"), 200)
-    assert two_pages["total_pages"] == 2 and two_pages["next"].endswith("page=2")
+    assert two_pages["total_pages"] == 2
+    assert two_pages["next"] == f"/api/dqm/{PG}/histogram_data_files/?page_size=2&page=2"
     cases = {"processing_complete=true": [one["id"], two["id"]], "processing_complete=False": [new["id"]],
              "filepath__contains=zerobias": [one["id"], two["id"]], "data_era=2018A": [one["id"], two["id"]],
              "data_dimensionality=2": [two["id"]], "granularity=lum": [one["id"], two["id"]],
@@ -75,3 +77,16 @@ def test_55_start_parsing_and_discover(api, data_root):
     job = expect(api.post(route, body), 202)
     assert expect(api.get(f"jobs/{job['id']}"), 200)["status"] == "done"
     assert expect(api.post(route, body), 409)["code"] == "already_parsed"
+
+
+def test_the_completeness_filter_agrees_with_the_files_own_field(api, app, data_root):
+    """One job done and one queued (not counted yet): the file's percentage is 100, so it is complete, and both
+    lists' ``processing_complete`` filters say so."""
+    file = api.ingest(data_root / ROOT_SMALL, (1, "lum"))[0]
+    with app.sciplane.database.connection_context():
+        parsing.start(app.sciplane, file["id"], parsing.ParseRequest(2, "lum"), enqueue=False)
+    item = expect(api.get(f"files/{file['id']}/"), 200)
+    assert (item["status"], item["percentage_processed"], item["processing_complete"]) == ("queued", 100.0, True)
+    for flag, expected in (("true", [file["id"]]), ("false", [])):
+        assert ids(expect(api.get(f"{PG}/histogram_data_files/", f"processing_complete={flag}"), 200)) == expected
+        assert ids(expect(api.get("files/", f"processing_complete={flag}"), 200)) == expected

@@ -37,27 +37,34 @@ def test_58_installed_parser_extends_the_map(api, data_root):
         assert np.array_equal(np.array([item["data"] for item in items]), archive["data"])
 
 
-def test_58_installed_but_not_enabled(make_app, example_parser, data_root, tmp_path):
+def _api(make_app, data_root, plugins: list[str]):
     from sciplane.testing import RawClient
     from sciplane_dqm.testing import Api
-    app = make_app(plugins=["dqm", "histograms_csv"], settings={
-        "plugins": {"dqm": {"data_roots": [str(data_root)]}}, "auth": {"grants": {"anonymous": ["dqm.*"]}}})
-    api = Api(RawClient(app))
-    assert all(key["filetype"] != "npz" for key in expect(api.get("parsers/"), 200))
+    return Api(RawClient(make_app(plugins=plugins, settings={
+        "plugins": {"dqm": {"data_roots": [str(data_root)]}}, "auth": {"grants": {"anonymous": ["dqm.*"]}}})))
+
+
+def test_58_installed_but_not_enabled(make_app, example_parser, data_root):
     path = write_npz(data_root / "occupancy.npz")
+    registered = _api(make_app, data_root, ["dqm", "dqm_example_parser"]).register(path, filetype="npz")
+    api = _api(make_app, data_root, ["dqm", "histograms_csv"])  # the same database, the parser not enabled
+    assert all(key["filetype"] != "npz" for key in expect(api.get("parsers/"), 200))
     failed = expect(api.post("files/", {"filepath": str(path), "filetype": "npz"}), 422)
     assert failed["code"] == "unknown_filetype" and failed["filetypes"] == ["csv"]
+    refused = expect(api.start(registered["id"], 1), 422)
+    assert refused["code"] == "parser_not_found"
+    assert refused["supported"] == [{"filetype": "csv", "dimensionality": d, "granularity": "lum"} for d in (1, 2)]
 
 
 def test_60_store_without_parsers(make_app, data_root):
-    from sciplane.testing import RawClient
-    from sciplane_dqm.testing import CSV_1D, Api
-    app = make_app(plugins=["dqm"], settings={"plugins": {"dqm": {"data_roots": [str(data_root)]}},
-                                              "auth": {"grants": {"anonymous": ["dqm.*"]}}})
-    api = Api(RawClient(app))
+    from sciplane_dqm.testing import CSV_1D, CSV_2D
+    registered = _api(make_app, data_root, ["dqm", "histograms_csv"]).register(data_root / CSV_1D)
+    api = _api(make_app, data_root, ["dqm"])  # the same database, no parser plugin
     assert expect(api.get("parsers/"), 200) == []
-    failed = expect(api.post("files/", {"filepath": str(data_root / CSV_1D)}), 422)
+    failed = expect(api.post("files/", {"filepath": str(data_root / CSV_2D)}), 422)
     assert failed["code"] == "unknown_filetype" and failed["filetypes"] == []
+    refused = expect(api.start(registered["id"], 1), 422)
+    assert (refused["code"], refused["supported"]) == ("parser_not_found", [])
 
 
 class _RootParser:

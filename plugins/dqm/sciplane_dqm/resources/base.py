@@ -64,8 +64,9 @@ def body_or_query(req: falcon.Request) -> Mapping[str, Any]:
 
 
 def link(req: falcon.Request, **replace: Any) -> str:
-    """The request's path and query with some parameters replaced, as a relative URL."""
+    """The request's path (in its trailing-slash form, the one the specification's links use) and query with
+    some parameters replaced, as a relative URL."""
     params = {k: v for k, v in req.params.items() if k not in replace}
     params.update({k: v for k, v in replace.items() if v is not None})
     pairs = [(k, v) for k, values in params.items() for v in (values if isinstance(values, list) else [values])]
-    return req.path + ("?" + urlencode(pairs, safe=",/") if pairs else "")
+    return req.path.rstrip("/") + "/" + ("?" + urlencode(pairs, safe=",/") if pairs else "")

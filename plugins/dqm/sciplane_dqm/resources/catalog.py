@@ -108,20 +108,27 @@ class Lumisections(Resource):
         rows = rows[:size]
         counts = self._counts(rows)
         results = [{"run_number": ls.run_number_id, "ls_number": ls.ls_number,
-                    "th1_count": counts.get((ls.id, 1), 0), "th2_count": counts.get((ls.id, 2), 0),
+                    "th1_count": counts.get((ls.run_number_id, ls.ls_number, 1), 0),
+                    "th2_count": counts.get((ls.run_number_id, ls.ls_number, 2), 0),
                     "created": stamp(ls.created)} for ls in rows]
         cursor = encode_cursor((rows[-1].run_number_id, rows[-1].ls_number)) if more else None
         resp.media = {"next": link(req, next_token=cursor) if cursor else None, "previous": None,
                       "results": results}
 
     @staticmethod
-    def _counts(rows: list[Lumisection]) -> dict[tuple[int, int], int]:
+    def _counts(rows: list[Lumisection]) -> dict[tuple[int, int, int], int]:
+        """Histograms per (run, lumisection, dim) of the page, in one grouped query that reads the store's
+        (run_number, ls_number, title_id) key index (``lumisection_id`` has none): the page's first and last
+        keys bound the index range (SQLite seeks on a range, not on a list), the list picks the page's rows."""
         if not rows:
             return {}
-        query = (Histogram.select(Histogram.lumisection, Histogram.dim, peewee.fn.COUNT(Histogram.id))
-                 .where(Histogram.lumisection.in_([ls.id for ls in rows]))
-                 .group_by(Histogram.lumisection, Histogram.dim).tuples())
-        return {(ls, dim): n for ls, dim, n in query}
+        key = peewee.Tuple(Histogram.run_number, Histogram.ls_number)
+        keys = [peewee.Tuple(ls.run_number_id, ls.ls_number) for ls in rows]  # in key order
+        query = (Histogram.select(Histogram.run_number, Histogram.ls_number, Histogram.dim,
+                                  peewee.fn.COUNT(Histogram.id))
+                 .where((key >= keys[0]) & (key <= keys[-1]) & key.in_(keys))
+                 .group_by(Histogram.run_number, Histogram.ls_number, Histogram.dim).tuples())
+        return {(run, ls, dim): n for run, ls, dim, n in query}
 
 
 class LumisectionCount(Resource):

@@ -12,7 +12,20 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validat
 from sciplane import NotFound, ValidationFailed
 
 from ..models import DqmFile, ParseJob
-from ..query import BOOL, DIM, GRANULARITY, INT, TEXT, choice, decode_cursor, encode_cursor, page_size, parse
+from ..query import (
+    BOOL,
+    DIM,
+    FALSE,
+    GRANULARITY,
+    INT,
+    TEXT,
+    TRUE,
+    choice,
+    decode_cursor,
+    encode_cursor,
+    page_size,
+    parse,
+)
 from ..services import files, parsing
 from .base import Context, Resource, body_or_query, link, no_store
 from .views import file_view, job_view
@@ -30,6 +43,15 @@ class Registration(Schema):
     data_era = fields.String(load_default="", validate=validate.Length(max=16))
 
 
+class _Flag(fields.Boolean):
+    """A boolean parameter as the API reads every one: true / false in any case, 1 / 0, or a JSON boolean."""
+
+    truthy, falsy = {*TRUE, 1}, {*FALSE, 0}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value.strip().lower() if isinstance(value, str) else value, attr, data, **kwargs)
+
+
 class ParseParameters(Schema):
     """``start_parsing``'s parameters with the playground's names as aliases; other names are ignored."""
 
@@ -41,8 +63,7 @@ class ParseParameters(Schema):
     granularity = fields.String(validate=validate.OneOf(["lum", "run"]))
     filetype = fields.String(validate=validate.Length(min=1, max=32))
     file_format = fields.String(validate=validate.Length(min=1, max=32))
-    force = fields.Boolean(load_default=False, truthy={"true", "True", "TRUE", "1", 1},
-                           falsy={"false", "False", "FALSE", "0", 0})
+    force = _Flag(load_default=False)
     on_error = fields.String(load_default="fail", validate=validate.OneOf(["fail", "skip"]))
 
 
@@ -57,7 +78,8 @@ def parse_request(params: Any, location: str) -> parsing.ParseRequest:
     values = load(ParseParameters(), dict(params), location)
     merged, problems = {}, {}
     for name, alias in (("dimensionality", "data_dimensionality"), ("filetype", "file_format")):
-        given = {values[n] for n in (name, alias) if n in values}
+        # Compared as they are meant: "CSV" and "csv" (or "root" and "nanodqm") name one filetype.
+        given = {files.canonical(values[n]) if name == "filetype" else values[n] for n in (name, alias) if n in values}
         if len(given) > 1:
             problems[name] = [f"{name} and {alias} disagree"]
         merged[name] = next(iter(given), None)
@@ -67,7 +89,7 @@ def parse_request(params: Any, location: str) -> parsing.ParseRequest:
     if problems:
         raise ValidationFailed("invalid parameters", errors={location: problems})
     return parsing.ParseRequest(merged["dimensionality"], values["granularity"], merged["filetype"],
-                                values["force"], values["on_error"])
+                                values["force"], values["on_error"], location)
 
 
 def _views(query, status: str | None, complete: bool | None, batch: int = 200) -> Iterator[dict[str, Any]]:
@@ -126,6 +148,7 @@ class FileItem:
     def on_get(self, req: falcon.Request, resp: falcon.Response, file_id: int) -> None:
         no_store(resp)
         file = files.get(file_id)
+        parse(req.params, {})  # no parameters: an unknown one is a 422, as on every native route
         resp.media = file_view(file, files.jobs_of([file])[file.id])
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, file_id: int) -> None:
@@ -190,4 +213,5 @@ class JobItem:
         job = ParseJob.get_or_none(ParseJob.id == job_id)
         if job is None:
             raise NotFound(f"no parse job with id {job_id}")
+        parse(req.params, {})
         resp.media = job_view(job)

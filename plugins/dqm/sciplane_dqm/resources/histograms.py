@@ -7,7 +7,7 @@ from typing import Any
 import falcon
 import numpy as np
 
-from sciplane import APIError, NotFound, ValidationFailed
+from sciplane import APIError, NotFound, Snapshot, ValidationFailed
 from sciplane.media import npy_bytes
 
 from ..query import BOOL, DIM, GRANULARITY, INT, TEXT, choice, decode_cursor, encode_cursor, fields, page_size, parse
@@ -87,6 +87,9 @@ class Export(Resource):
 
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        # One snapshot for the checks, the id list and the arrays: a row committed or deleted meanwhile can
+        # neither slip past the limits nor break the stacked array once its first bytes are sent.
+        snapshot = Snapshot(req)
         if not_modified(req, resp, self.c):
             return
         values = parse(req.params, self.FILTERS)
@@ -97,12 +100,13 @@ class Export(Resource):
         resp.set_header("Content-Disposition", f'attachment; filename="histograms.{kind}"')
         resp.set_header("X-Histogram-Count", str(selection.count))
         chunks = export.npy_chunks(selection, dtype) if kind == "npy" else export.npz_chunks(selection, dtype)
-        resp.stream = chunks
+        resp.stream = snapshot.stream(chunks)
 
 
 class Stack(Resource):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        Snapshot(req)  # the checks, the ids and the arrays read one state; the core ends it with the response
         if not_modified(req, resp, self.c):
             return
         values = parse(req.params, STACK)

@@ -107,10 +107,13 @@ def _files(values: dict[str, Any]) -> peewee.ModelSelect:
     if "entries_total__lt" in values:
         query = query.where(total < values["entries_total__lt"])
     if "processing_complete" in values:
-        # Complete: at least one job and every job done (the file-level percentage reaches 100 only then).
+        # The file's own processing_complete (services.files.progress): every job done, or the entries processed
+        # reach the entries counted (a job still queued counts none).
         done = ParseJob.select(ParseJob.file).where(ParseJob.status == "done")
         unfinished = ParseJob.select(ParseJob.file).where(ParseJob.status != "done")
-        complete = DqmFile.id.in_(done) & DqmFile.id.not_in(unfinished)
+        processed = peewee.fn.COALESCE(ParseJob.select(peewee.fn.SUM(ParseJob.entries_processed))
+                                       .where(ParseJob.file == DqmFile.id), 0)
+        complete = (DqmFile.id.in_(done) & DqmFile.id.not_in(unfinished)) | ((total > 0) & (processed >= total))
         query = query.where(complete if values["processing_complete"] else ~complete)
     return query
 

@@ -1,9 +1,9 @@
 """A selection of histograms as one stacked array: ``.npy`` or ``.npz``, streamed in batches.
 
-The id list is read first (one statement, one snapshot), so rows committed
-while the body streams are not part of it; the arrays then follow in
-batches of 1,000 rows.  A selection must share one binning, since a stacked
-array has one shape.
+The checks, the id list and the arrays are read in the request's snapshot
+(the resources open one), so rows committed or deleted meanwhile change
+nothing; the arrays follow the id list in batches of 1,000 rows.  A
+selection must share one binning, since a stacked array has one shape.
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from sciplane import (
     ParserKey,
     database,
     is_postgres,
+    is_transient,
     utcnow,
     write_transaction,
 )
@@ -41,6 +42,7 @@ log = logging.getLogger("sciplane.dqm")
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 KEPT_ERRORS = 100
+PARSE_ATTEMPTS = 4  # a job parses again from its last committed chunk at most this many times in all
 
 
 class JobFailed(Exception):
@@ -200,12 +202,25 @@ def run_job(ctx, job_id: int, progress: Callable[[int, int], None] | None = None
         _finish_failed(job_id, failure.error)
     except Exception as exc:  # the worker's log has the traceback; the job keeps type and text only
         log.exception("dqm parse job %s failed unexpectedly", job_id)
-        code = "store_error" if isinstance(exc, peewee.DatabaseError) else "internal_error"
+        code = "store_error" if _from_database(exc) else "internal_error"
         message = ("the database refused a chunk" if code == "store_error"
                    else f"{type(exc).__name__}: {exc}"[:1000])
         _finish_failed(job_id, {"code": code, "message": message, "entry": None, "line": None, "run": None,
                                 "lumi": None, "title": None})
     return {"job": job_id, "claimed": True}
+
+
+def _from_database(exc: BaseException) -> bool:
+    """Whether ``exc`` is the database refusing a statement: peewee's error, or the driver's own, which the bulk
+    paths meet directly (``executemany`` on SQLite, COPY on PostgreSQL bypass peewee's translation).  Its text
+    may quote SQL and values, so the job records a generic message instead."""
+    import sqlite3
+    refusals: tuple[type[BaseException], ...] = (peewee.DatabaseError, sqlite3.Error)
+    try:
+        import psycopg2
+    except ImportError:  # a SQLite-only installation
+        return isinstance(exc, refusals)
+    return isinstance(exc, (*refusals, psycopg2.Error))
 
 
 def _finish_failed(job_id: int, error: dict) -> None:
@@ -241,7 +256,7 @@ class Loader:
                 if self.job.entries_total is None:
                     self._record_total(spec.parser.count(stream, key=self.key))
                     stream.seek(0)
-                self._parse(spec.parser, stream)
+                self._parse_resuming(spec.parser, stream)
             except ParseError as exc:
                 raise JobFailed(exc.code, exc.message, entry=exc.entry, line=exc.line) from None
         self._finish_done()
@@ -259,6 +274,24 @@ class Loader:
         with write_transaction():
             ParseJob.update(entries_total=total, heartbeat=utcnow()).where(ParseJob.id == self.job.id).execute()
         self.job.entries_total = total
+
+    def _parse_resuming(self, parser, stream) -> None:
+        """Parse from the last committed chunk; after a chunk lost a deadlock, parse again from there.
+
+        Two jobs of one run (two files, two workers) insert the same new runs, lumisections and titles in
+        their chunk transactions, not always in the same order; PostgreSQL then aborts one of them.  That
+        chunk's parts are gone (they are streamed, not kept), but the job resumes as after a crash: the chunks
+        before it are committed and ``entries_processed`` says where they end.
+        """
+        for attempt in range(1, PARSE_ATTEMPTS + 1):
+            try:
+                return self._parse(parser, stream)
+            except Exception as exc:
+                if attempt == PARSE_ATTEMPTS or not is_transient(exc):
+                    raise
+            log.info("dqm parse job %s lost a deadlock; parsing again from entry %s (attempt %d of %d)",
+                     self.job.id, self.job.entries_processed, attempt + 1, PARSE_ATTEMPTS)
+            stream.seek(0)
 
     def _parse(self, parser, stream) -> None:
         writer = ChunkWriter(self._commit, streaming=is_postgres(database), depth=PARTS_PER_CHUNK + 2)

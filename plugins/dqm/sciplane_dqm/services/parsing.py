@@ -28,6 +28,7 @@ class ParseRequest:
     filetype: str | None = None
     force: bool = False
     on_error: str = "fail"
+    location: str = "json"  # where the parameters came from ("json", "form" or "query"), for error bodies
 
 
 def supported(ctx) -> list[dict[str, Any]]:
@@ -45,10 +46,10 @@ def start(ctx, file_id: int, request: ParseRequest, *, enqueue: bool = True) -> 
     key = ParserKey(file.filetype, request.dimensionality, request.granularity)
     spec = ctx.parsers.get(key)
     if spec is None:
+        problem = (f"no parser for filetype {key.filetype}, dimensionality {key.dimensionality}, "
+                   f"granularity {key.granularity}")
         raise APIError(f"No parser is registered for {key}", status=422, code="parser_not_found",
-                       errors={"json": {"granularity": [f"no parser for filetype {key.filetype}, dimensionality "
-                                                        f"{key.dimensionality}, granularity {key.granularity}"]}},
-                       supported=supported(ctx))
+                       errors={request.location: {"granularity": [problem]}}, supported=supported(ctx))
     if not os.path.isfile(file.filepath):
         raise APIError(f"{file.filepath} is no longer on disk", status=422, code="file_not_found")
     parser_name = f"{spec.plugin} {spec.version or ''}".strip()[:128]

@@ -62,8 +62,8 @@ def check(record: HistogramRecord, *, dimensionality: int, granularity: str, max
                     else "lumi must be 0 for run-level records")
     if not 1 <= len(record.title) <= 1024 or "\x00" in record.title:
         return _bad(record, "title must have 1 to 1024 characters and no NUL")
-    if record.entries < 0:
-        return _bad(record, "entries must not be negative")
+    if not (math.isfinite(record.entries) and record.entries >= 0):  # NaN fails both comparisons
+        return _bad(record, "entries must be a finite number, not negative")
     problem = _axis_problem("x", record.x_bin, record.x_min, record.x_max, record.x_edges)
     if problem is None and dimensionality == 2:
         problem = _axis_problem("y", record.y_bin, record.y_min, record.y_max, record.y_edges)
