@@ -122,6 +122,34 @@ def test_any_other_database_failure_fails_the_job_at_once(api, app, data_root, r
     assert api.count(f"source_file={file['id']}") == 4
 
 
+def test_a_worker_whose_job_was_taken_over_stops_without_counting_twice(api, app, data_root, monkeypatch, caplog):
+    """Another worker claimed the job (this one's heartbeat looked stale) and committed chunk 2 first: this
+    worker's chunk 2 rolls back, and it stops without touching the job, which the other worker finishes."""
+    file = api.register(rows_file(data_root / "rows.csv"))
+    real_commit = ingest.Loader._commit
+
+    def other_worker_commits_chunk_2(job_id: int) -> None:
+        with app.sciplane.database.connection_context():
+            (ParseJob.update(entries_processed=8, chunks_committed=ParseJob.chunks_committed + 1)
+             .where(ParseJob.id == job_id).execute())
+
+    def commit(self, chunk, parts):
+        if chunk.previous == 4:  # on a thread and connection of its own, before this chunk's transaction
+            other = threading.Thread(target=other_worker_commits_chunk_2, args=(self.job.id,))
+            other.start()
+            other.join()
+        return real_commit(self, chunk, parts)
+
+    monkeypatch.setattr(ingest.Loader, "_commit", commit)
+    with caplog.at_level(logging.WARNING, logger="sciplane.dqm"):
+        job = api.parse(file["id"], 1)
+    assert (job["status"], job["error"], job["entries_processed"], job["histograms_created"]) == (
+        "running", None, 8, 4)
+    assert chunks_committed(app, job) == 2
+    assert api.count(f"source_file={file['id']}") == 4  # chunk 1's rows; this worker's chunk 2 rolled back
+    assert [r for r in caplog.records if "taken over" in r.getMessage()]
+
+
 def _sqlite_refusal() -> Exception:
     return sqlite3.IntegrityError("NOT NULL constraint failed: dqm_histogram.entries")
 

@@ -76,6 +76,10 @@ class _Discarded(Exception):
     """The caller gave up the open chunk: its transaction rolls back."""
 
 
+class JobTakenOver(Exception):
+    """The job's progress moved on without this worker: another one claimed it (its heartbeat looked stale)."""
+
+
 class ChunkWriter:
     """Stores chunks in order on a thread (and database connection) of its own, while the caller parses.
 
@@ -198,6 +202,8 @@ def run_job(ctx, job_id: int, progress: Callable[[int, int], None] | None = None
     job = ParseJob.get_by_id(job_id)
     try:
         Loader(ctx, job, settings, progress).run()
+    except JobTakenOver:  # its new owner finishes it; this worker's chunk rolled back
+        log.warning("dqm parse job %s was taken over by another worker; this one stops", job_id)
     except JobFailed as failure:
         _finish_failed(job_id, failure.error)
     except Exception as exc:  # the worker's log has the traceback; the job keeps type and text only
@@ -354,14 +360,18 @@ class Loader:
                 # The parts are exhausted: the chunk is closed and its counts are final.
                 covered = chunk.last_entry - chunk.previous
                 kept = (job.errors + chunk.errors)[:KEPT_ERRORS]
-                (ParseJob.update(
+                # Only from where this chunk begins: a worker that paused long enough for the reconciler to hand
+                # its job to another must not count that worker's chunks twice.
+                updated = (ParseJob.update(
                     entries_processed=chunk.last_entry,
                     histograms_created=ParseJob.histograms_created + inserted,
                     entries_duplicate=ParseJob.entries_duplicate + chunk.size - inserted,
                     entries_skipped=ParseJob.entries_skipped + covered - chunk.size - len(chunk.errors),
                     entries_failed=ParseJob.entries_failed + len(chunk.errors),
                     errors=kept, chunks_committed=ParseJob.chunks_committed + 1, heartbeat=utcnow())
-                 .where(ParseJob.id == job.id).execute())
+                 .where((ParseJob.id == job.id) & (ParseJob.entries_processed == chunk.previous)).execute())
+                if not updated:
+                    raise JobTakenOver
         except BaseException:
             self.cache.clear()  # ids created by the rolled-back transaction are gone
             raise
