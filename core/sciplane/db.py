@@ -484,27 +484,42 @@ def truncate_all(db: peewee.Database, models: Iterable[type[peewee.Model]],
     tables = [m._meta.table_name for m in models]
     if not tables:
         return
-    with db.connection_context():
+    kept = {table: rows for table, rows in (seeds or {}).items() if table in tables}
+    with db.connection_context(), db.atomic():
         if isinstance(db, peewee.PostgresqlDatabase):
             quoted = ", ".join(f'"{t}"' for t in tables)
             db.execute_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
-            for table, (columns, rows) in (seeds or {}).items():
-                if table not in tables:
-                    continue
-                marks = ", ".join(["%s"] * len(columns))
-                names = ", ".join(f'"{c}"' for c in columns)
-                for row in rows:
-                    db.execute_sql(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', row)
+            _insert_rows(db, kept)
+            for table, (columns, _) in kept.items():
                 if "id" in columns:  # identity sequences continue after the seeded ids
                     db.execute_sql(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
                                    f'(SELECT max(id) FROM "{table}")) '
                                    f"WHERE pg_get_serial_sequence('\"{table}\"', 'id') IS NOT NULL")
         else:
-            db.execute_sql("PRAGMA foreign_keys = OFF")
-            try:
-                for table in tables:
-                    db.execute_sql(f'DELETE FROM "{table}"')
-                if db.table_exists("sqlite_sequence"):
-                    db.execute_sql("DELETE FROM sqlite_sequence")
-            finally:
-                db.execute_sql("PRAGMA foreign_keys = ON")
+            db.execute_sql("PRAGMA defer_foreign_keys = ON")  # checked at the commit, once every row is back
+            for table in tables:
+                db.execute_sql(f'DELETE FROM "{table}"')
+            if db.table_exists("sqlite_sequence"):
+                db.execute_sql("DELETE FROM sqlite_sequence")
+            _insert_rows(db, kept)
+
+
+def _insert_rows(db: peewee.Database, rows_by_table: dict[str, Rows]) -> None:
+    """Insert rows read by :func:`table_rows`, many per statement (within SQLite's limit on bound values)."""
+    adapt = _json_adapter(db)
+    for table, (columns, rows) in rows_by_table.items():
+        names = ", ".join(f'"{c}"' for c in columns)
+        one = "(" + ", ".join([db.param] * len(columns)) + ")"
+        per_statement = max(1, min(1000, 32766 // len(columns)))
+        for start in range(0, len(rows), per_statement):
+            batch = rows[start:start + per_statement]
+            db.execute_sql(f'INSERT INTO "{table}" ({names}) VALUES {", ".join([one] * len(batch))}',
+                           [adapt(value) for row in batch for value in row])
+
+
+def _json_adapter(db: peewee.Database) -> Callable[[Any], Any]:
+    """PostgreSQL reads JSON columns back as dicts and lists, which its driver does not write as they are."""
+    if not isinstance(db, peewee.PostgresqlDatabase):
+        return lambda value: value
+    from psycopg2.extras import Json
+    return lambda value: Json(value) if isinstance(value, (dict, list)) else value

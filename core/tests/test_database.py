@@ -430,3 +430,38 @@ def test_a_rebuilt_sqlite_table_keeps_rows_indexes_and_its_id_counter():
     db.execute_sql("INSERT INTO child (parent_id, name) VALUES (7, 'c')")  # no foreign key any more
     assert db.execute_sql("SELECT id, parent_id, name FROM child ORDER BY id").fetchall() == [(1, 1, "a"), (3, 7, "c")]
     assert [row[1] for row in db.execute_sql("PRAGMA index_list('child')").fetchall()] == ["child_name"]
+
+
+def test_loaded_once_copies_the_first_load_back_onto_an_untouched_database(make_app, loaded_once):
+    from sciplane.auth.models import Group, Membership, User
+    app = make_app()
+    database = app.sciplane.database
+    loads = []
+
+    def load() -> None:
+        loads.append(1)
+        with database.connection_context():
+            user = User.create(username="demo", name="Demo", is_staff=True)
+            Membership.create(user=user, group=Group.create(name="observers"))
+
+    def forget() -> None:  # back to the untouched database the first load began from
+        with database.connection_context():
+            for model in (Membership, Group, User):
+                model.delete().execute()
+
+    key = ("loaded_once test", id(load))
+    loaded_once(key, app, load)
+    with database.connection_context():
+        first = [(u.id, u.username, u.name, u.is_staff, u.date_joined) for u in User.select()]
+    forget()
+    loaded_once(key, app, load)  # copied back, foreign keys and all
+    with database.connection_context():
+        assert [(u.id, u.username, u.name, u.is_staff, u.date_joined) for u in User.select()] == first
+        assert [(m.user.username, m.group.name) for m in Membership.select()] == [("demo", "observers")]
+        assert User.create(username="next").id == first[0][0] + 1  # ids continue after the copied rows
+    assert len(loads) == 1
+    forget()
+    with database.connection_context():
+        Group.create(name="written by a fixture")
+    loaded_once(key, app, load)  # not the database the first load saw: loaded for real
+    assert len(loads) == 2

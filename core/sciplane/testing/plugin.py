@@ -13,7 +13,7 @@ instead of skipping.  Tests marked ``pg`` run only on PostgreSQL;
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any
 
 import pytest
@@ -25,6 +25,8 @@ ENV = "SCIPLANE_TEST_DATABASE_URL"
 # back after each test's truncation.
 _SEEDS: dict[str, tuple] = {}
 _REBUILT: set[str] = set()
+# What ``loaded_once`` recorded, by its key: the row counts it started from and every table's rows after the load.
+_LOADED: dict[Hashable, tuple[dict[str, int], dict[str, tuple]]] = {}
 
 
 def _rebuild_schema(database) -> None:
@@ -117,6 +119,47 @@ def make_app(tmp_path, sciplane_database_url):
                 database.close_all()
             except Exception:
                 pass
+
+
+@pytest.fixture
+def loaded_once():
+    """Factory: ``loaded_once(key, app, load)`` runs ``load()``, data written through the real code paths
+    (a plugin's demo catalogue, say), in full only once per session and ``key``.
+
+    The first call records every table's rows after the load.  A later call with the same key, on a database
+    that holds what it held when the first one began (the rows migrations seed, nothing a fixture wrote),
+    empties the tables and copies those rows back: one statement per thousand rows instead of the load's
+    hundreds of service calls.  Anywhere else, and whenever the copy fails, ``load()`` runs.
+    """
+    import peewee
+
+    from ..db import table_rows, truncate_all
+
+    def factory(key: Hashable, app, load: Callable[[], None]) -> None:
+        ctx = app.sciplane
+        counts = _row_counts(ctx.database, ctx.models)
+        key = (key, tuple(counts))  # the same tables, too
+        known = _LOADED.get(key)
+        if known is not None and known[0] == counts:
+            try:
+                truncate_all(ctx.database, ctx.models, known[1])
+                return
+            except peewee.DatabaseError:  # a schema the copy cannot rebuild: load for real
+                pass
+        load()
+        if known is None:
+            _LOADED[key] = (counts, table_rows(ctx.database, ctx.models))
+
+    return factory
+
+
+def _row_counts(database, models) -> dict[str, int]:
+    tables = [model._meta.table_name for model in models]
+    if not tables:
+        return {}
+    sql = " UNION ALL ".join(f"SELECT '{table}', count(*) FROM \"{table}\"" for table in tables)
+    with database.connection_context():
+        return dict(database.execute_sql(sql).fetchall())
 
 
 @pytest.fixture

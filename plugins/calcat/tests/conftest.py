@@ -3,6 +3,7 @@ otherwise) and an HTTP helper speaking the dialect."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -28,11 +29,16 @@ def api(app) -> Api:
 
 
 @pytest.fixture
-def demo(app, api) -> Api:
-    """The demo catalogue (section 13 of the specification), loaded through the services."""
+def demo(app, api, loaded_once, calcat_settings) -> Api:
+    """The demo catalogue (section 13 of the specification), loaded through the services (in full once per
+    session and settings, then copied: see ``loaded_once``)."""
     from sciplane_calcat import demo as demo_data
-    with app.sciplane.database.connection_context():
-        demo_data.load(app.sciplane, echo=lambda message: None)
+
+    def load() -> None:
+        with app.sciplane.database.connection_context():
+            demo_data.load(app.sciplane, echo=lambda message: None)
+
+    loaded_once(("calcat demo", json.dumps(calcat_settings, sort_keys=True, default=str)), app, load)
     return api
 
 
