@@ -485,23 +485,28 @@ def truncate_all(db: peewee.Database, models: Iterable[type[peewee.Model]],
     if not tables:
         return
     kept = {table: rows for table, rows in (seeds or {}).items() if table in tables}
-    with db.connection_context(), db.atomic():
+    with db.connection_context():
         if isinstance(db, peewee.PostgresqlDatabase):
-            quoted = ", ".join(f'"{t}"' for t in tables)
-            db.execute_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
-            _insert_rows(db, kept)
-            for table, (columns, _) in kept.items():
-                if "id" in columns:  # identity sequences continue after the seeded ids
-                    db.execute_sql(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
-                                   f'(SELECT max(id) FROM "{table}")) '
-                                   f"WHERE pg_get_serial_sequence('\"{table}\"', 'id') IS NOT NULL")
-        else:
-            db.execute_sql("PRAGMA defer_foreign_keys = ON")  # checked at the commit, once every row is back
-            for table in tables:
-                db.execute_sql(f'DELETE FROM "{table}"')
-            if db.table_exists("sqlite_sequence"):
-                db.execute_sql("DELETE FROM sqlite_sequence")
-            _insert_rows(db, kept)
+            with db.atomic():
+                quoted = ", ".join(f'"{t}"' for t in tables)
+                db.execute_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+                _insert_rows(db, kept)
+                for table, (columns, _) in kept.items():
+                    if "id" in columns:  # identity sequences continue after the seeded ids
+                        db.execute_sql(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                                       f'(SELECT max(id) FROM "{table}")) '
+                                       f"WHERE pg_get_serial_sequence('\"{table}\"', 'id') IS NOT NULL")
+            return
+        db.execute_sql("PRAGMA foreign_keys = OFF")  # before the transaction: SQLite ignores it inside one
+        try:
+            with db.atomic():
+                for table in tables:
+                    db.execute_sql(f'DELETE FROM "{table}"')
+                if db.table_exists("sqlite_sequence"):
+                    db.execute_sql("DELETE FROM sqlite_sequence")
+                _insert_rows(db, kept)
+        finally:
+            db.execute_sql("PRAGMA foreign_keys = ON")
 
 
 def _insert_rows(db: peewee.Database, rows_by_table: dict[str, Rows]) -> None:
