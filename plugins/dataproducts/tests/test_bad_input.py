@@ -65,7 +65,7 @@ def test_texts_longer_than_their_columns(tom, gsp, world):
     assert Target.select().where(Target.name.in_(["X2", "X3"])).count() == 0
 
 
-@pytest.mark.parametrize("ident", ["abc", 2**63, -1, True])
+@pytest.mark.parametrize("ident", ["abc", 2**63, -1, True, "²"])
 def test_an_alias_or_extra_id_that_is_not_a_row_id(tom, target, ident):
     refused(tom("PATCH", f"targets/{target}/", body={"aliases": [{"id": ident, "name": "Other"}]}), "aliases")
     refused(tom("PATCH", f"targets/{target}/", body={"targetextra_set": [{"id": ident, "key": "k", "value": "v"}]}),

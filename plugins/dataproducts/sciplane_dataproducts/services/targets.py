@@ -30,7 +30,7 @@ from ..models import (
     TargetName,
     name_key,
 )
-from ..wire.listing import BIGGEST
+from ..wire.listing import BIGGEST, digits
 from ..wire.text import text_problem
 from ..wire.times import stamp
 from .memberships import member_groups
@@ -158,7 +158,7 @@ def _name_owner(key: str) -> TargetName | None:
 def _an_id(value: Any) -> bool:
     """A row id: an integer (or its digits) that fits the id columns."""
     text = str(value).strip()
-    return not isinstance(value, bool) and text.isdigit() and int(text) <= BIGGEST
+    return not isinstance(value, bool) and digits(text) and int(text) <= BIGGEST
 
 
 def _check_names(body: Body, target: Target | None) -> None:
