@@ -294,7 +294,8 @@ def update(identity: Identity, target_id: int, data: Any, settings, *, partial: 
             raise ValidationFailed(errors={"name": ["target with this Name already exists."]}) from None
         # A caller grants only the rights it holds: with change but not delete, adding its own group must not
         # give it the delete right it lacks.
-        _grant_groups(target, groups, _held(identity, target.id, settings))
+        if groups:
+            _grant_groups(target, groups, _held(identity, target.id, settings))
     return target
 
 
