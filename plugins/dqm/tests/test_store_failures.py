@@ -124,13 +124,15 @@ def test_any_other_database_failure_fails_the_job_at_once(api, app, data_root, r
 
 def test_a_worker_whose_job_was_taken_over_stops_without_counting_twice(api, app, data_root, monkeypatch, caplog):
     """Another worker claimed the job (this one's heartbeat looked stale) and committed chunk 2 first: this
-    worker's chunk 2 rolls back, and it stops without touching the job, which the other worker finishes."""
+    worker's chunk 2 rolls back, and it stops without touching the job (no chunk, no `done`, no failure), which
+    the other worker finishes."""
     file = api.register(rows_file(data_root / "rows.csv"))
     real_commit = ingest.Loader._commit
 
     def other_worker_commits_chunk_2(job_id: int) -> None:
         with app.sciplane.database.connection_context():
-            (ParseJob.update(entries_processed=8, chunks_committed=ParseJob.chunks_committed + 1)
+            (ParseJob.update(attempts=ParseJob.attempts + 1, entries_processed=8,  # its claim, then its chunk
+                             chunks_committed=ParseJob.chunks_committed + 1)
              .where(ParseJob.id == job_id).execute())
 
     def commit(self, chunk, parts):
@@ -148,6 +150,22 @@ def test_a_worker_whose_job_was_taken_over_stops_without_counting_twice(api, app
     assert chunks_committed(app, job) == 2
     assert api.count(f"source_file={file['id']}") == 4  # chunk 1's rows; this worker's chunk 2 rolled back
     assert [r for r in caplog.records if "taken over" in r.getMessage()]
+
+
+def test_a_worker_taken_over_after_its_last_chunk_does_not_finish_the_job(api, app, data_root, monkeypatch):
+    """The other worker claimed the job after this one's last commit: this one's `done` (with its count of
+    trailing skipped entries) is not written; the job is the other worker's to finish."""
+    file = api.register(rows_file(data_root / "rows.csv"))
+    real_finish = ingest.Loader._finish_done
+
+    def finish_done(self):
+        with app.sciplane.database.connection_context():  # the other worker's claim
+            ParseJob.update(attempts=ParseJob.attempts + 1).where(ParseJob.id == self.job.id).execute()
+        return real_finish(self)
+
+    monkeypatch.setattr(ingest.Loader, "_finish_done", finish_done)
+    job = api.parse(file["id"], 1)
+    assert (job["status"], job["error"], job["entries_processed"], job["attempts"]) == ("running", None, 10, 2)
 
 
 def _sqlite_refusal() -> Exception:

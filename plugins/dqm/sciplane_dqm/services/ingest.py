@@ -77,7 +77,7 @@ class _Discarded(Exception):
 
 
 class JobTakenOver(Exception):
-    """The job's progress moved on without this worker: another one claimed it (its heartbeat looked stale)."""
+    """Another worker claimed the job since this one did (this one's heartbeat looked stale)."""
 
 
 class ChunkWriter:
@@ -176,8 +176,9 @@ class ChunkWriter:
             yield item
 
 
-def claim(job_id: int, stale_after_s: float) -> bool:
-    """Take the job for this process; False when it is not queued and not stale (a duplicate enqueue)."""
+def claim(job_id: int, stale_after_s: float) -> ParseJob | None:
+    """Take the job for this process, as it reads once taken (its ``attempts`` is this claim's token); None when
+    it is not queued and not stale (a duplicate enqueue)."""
     now = utcnow()
     stale = now - dt.timedelta(seconds=stale_after_s)
     with write_transaction():
@@ -188,7 +189,7 @@ def claim(job_id: int, stale_after_s: float) -> bool:
                           & ((ParseJob.status == QUEUED)
                              | ((ParseJob.status == RUNNING) & (ParseJob.heartbeat < stale))))
                    .execute())
-    return bool(claimed)
+        return ParseJob.get_by_id(job_id) if claimed else None  # in the claim's transaction: no other claim between
 
 
 def run_job(ctx, job_id: int, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
@@ -197,22 +198,22 @@ def run_job(ctx, job_id: int, progress: Callable[[int, int], None] | None = None
     ``progress(entries_processed, entries_total)`` is called after each committed chunk (the CLI's bar).
     """
     settings = ctx.plugin_settings("dqm")
-    if not claim(job_id, settings.stale_after_s):
+    job = claim(job_id, settings.stale_after_s)
+    if job is None:
         return {"job": job_id, "claimed": False}
-    job = ParseJob.get_by_id(job_id)
     try:
         Loader(ctx, job, settings, progress).run()
-    except JobTakenOver:  # its new owner finishes it; this worker's chunk rolled back
+    except JobTakenOver:  # its new owner finishes it; this worker's last write rolled back
         log.warning("dqm parse job %s was taken over by another worker; this one stops", job_id)
     except JobFailed as failure:
-        _finish_failed(job_id, failure.error)
+        _finish_failed(job, failure.error)
     except Exception as exc:  # the worker's log has the traceback; the job keeps type and text only
         log.exception("dqm parse job %s failed unexpectedly", job_id)
         code = "store_error" if _from_database(exc) else "internal_error"
         message = ("the database refused a chunk" if code == "store_error"
                    else f"{type(exc).__name__}: {exc}"[:1000])
-        _finish_failed(job_id, {"code": code, "message": message, "entry": None, "line": None, "run": None,
-                                "lumi": None, "title": None})
+        _finish_failed(job, {"code": code, "message": message, "entry": None, "line": None, "run": None,
+                             "lumi": None, "title": None})
     return {"job": job_id, "claimed": True}
 
 
@@ -229,10 +230,22 @@ def _from_database(exc: BaseException) -> bool:
     return isinstance(exc, (*refusals, psycopg2.Error))
 
 
-def _finish_failed(job_id: int, error: dict) -> None:
+def owned(job: ParseJob) -> peewee.Expression:
+    """The job's row while this worker's claim holds: every write of a claimed job is conditional on it, so a
+    worker that was merely paused past ``stale_after_s`` (its job handed to another) changes nothing."""
+    return (ParseJob.id == job.id) & (ParseJob.attempts == job.attempts)
+
+
+def _finish_failed(job: ParseJob, error: dict) -> None:
     with write_transaction():
-        (ParseJob.update(status=FAILED, error=error, finished=utcnow(), heartbeat=utcnow())
-         .where(ParseJob.id == job_id).execute())
+        if not (ParseJob.update(status=FAILED, error=error, finished=utcnow(), heartbeat=utcnow())
+                .where(owned(job)).execute()):
+            log.warning("dqm parse job %s was taken over by another worker; its failure here is not recorded", job.id)
+
+
+def _taken_over_unless(updated: int) -> None:
+    if not updated:  # the transaction rolls back: nothing of this worker's lands after the takeover
+        raise JobTakenOver
 
 
 class Loader:
@@ -271,14 +284,15 @@ class Loader:
         job = self.job
         if job.entries_processed == 0:
             with write_transaction():
-                (ParseJob.update(file_size=stat.st_size, file_mtime=stat.st_mtime)
-                 .where(ParseJob.id == job.id).execute())
+                _taken_over_unless(ParseJob.update(file_size=stat.st_size, file_mtime=stat.st_mtime)
+                                   .where(owned(job)).execute())
         elif (job.file_size, job.file_mtime) != (stat.st_size, stat.st_mtime):
             raise JobFailed("file_changed", "the file changed since parsing started; use force=true to re-parse it")
 
     def _record_total(self, total: int) -> None:
         with write_transaction():
-            ParseJob.update(entries_total=total, heartbeat=utcnow()).where(ParseJob.id == self.job.id).execute()
+            _taken_over_unless(ParseJob.update(entries_total=total, heartbeat=utcnow())
+                               .where(owned(self.job)).execute())
         self.job.entries_total = total
 
     def _parse_resuming(self, parser, stream) -> None:
@@ -360,18 +374,14 @@ class Loader:
                 # The parts are exhausted: the chunk is closed and its counts are final.
                 covered = chunk.last_entry - chunk.previous
                 kept = (job.errors + chunk.errors)[:KEPT_ERRORS]
-                # Only from where this chunk begins: a worker that paused long enough for the reconciler to hand
-                # its job to another must not count that worker's chunks twice.
-                updated = (ParseJob.update(
+                _taken_over_unless(ParseJob.update(
                     entries_processed=chunk.last_entry,
                     histograms_created=ParseJob.histograms_created + inserted,
                     entries_duplicate=ParseJob.entries_duplicate + chunk.size - inserted,
                     entries_skipped=ParseJob.entries_skipped + covered - chunk.size - len(chunk.errors),
                     entries_failed=ParseJob.entries_failed + len(chunk.errors),
                     errors=kept, chunks_committed=ParseJob.chunks_committed + 1, heartbeat=utcnow())
-                 .where((ParseJob.id == job.id) & (ParseJob.entries_processed == chunk.previous)).execute())
-                if not updated:
-                    raise JobTakenOver
+                 .where(owned(job)).execute())
         except BaseException:
             self.cache.clear()  # ids created by the rolled-back transaction are gone
             raise
@@ -386,7 +396,7 @@ class Loader:
         job = self.job
         total = job.entries_total or 0
         with write_transaction():
-            (ParseJob.update(entries_processed=total,
-                             entries_skipped=ParseJob.entries_skipped + max(total - job.entries_processed, 0),
-                             status=DONE, error=None, finished=utcnow(), heartbeat=utcnow())
-             .where(ParseJob.id == job.id).execute())
+            trailing = max(total - job.entries_processed, 0)  # skipped entries after the last chunk
+            _taken_over_unless(ParseJob.update(
+                entries_processed=total, entries_skipped=ParseJob.entries_skipped + trailing, status=DONE,
+                error=None, finished=utcnow(), heartbeat=utcnow()).where(owned(job)).execute())
