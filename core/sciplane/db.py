@@ -511,7 +511,6 @@ def truncate_all(db: peewee.Database, models: Iterable[type[peewee.Model]],
 
 def _insert_rows(db: peewee.Database, rows_by_table: dict[str, Rows]) -> None:
     """Insert rows read by :func:`table_rows`, many per statement (within SQLite's limit on bound values)."""
-    adapt = _json_adapter(db)
     for table, (columns, rows) in rows_by_table.items():
         names = ", ".join(f'"{c}"' for c in columns)
         one = "(" + ", ".join([db.param] * len(columns)) + ")"
@@ -519,12 +518,4 @@ def _insert_rows(db: peewee.Database, rows_by_table: dict[str, Rows]) -> None:
         for start in range(0, len(rows), per_statement):
             batch = rows[start:start + per_statement]
             db.execute_sql(f'INSERT INTO "{table}" ({names}) VALUES {", ".join([one] * len(batch))}',
-                           [adapt(value) for row in batch for value in row])
-
-
-def _json_adapter(db: peewee.Database) -> Callable[[Any], Any]:
-    """PostgreSQL reads JSON columns back as dicts and lists, which its driver does not write as they are."""
-    if not isinstance(db, peewee.PostgresqlDatabase):
-        return lambda value: value
-    from psycopg2.extras import Json
-    return lambda value: Json(value) if isinstance(value, (dict, list)) else value
+                           [value for row in batch for value in row])

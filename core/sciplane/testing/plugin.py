@@ -129,7 +129,9 @@ def loaded_once():
     The first call records every table's rows after the load.  A later call with the same key, on a database
     that holds what it held when the first one began (the rows migrations seed, nothing a fixture wrote),
     empties the tables and copies those rows back: one statement per thousand rows instead of the load's
-    hundreds of service calls.  Anywhere else, and whenever the copy fails, ``load()`` runs.
+    hundreds of service calls.  Anywhere else, and whenever the copy fails, ``load()`` runs.  "What it held"
+    is judged by each table's row count: a fixture that wrote first must change a count (it adds rows), which
+    is what fixtures do.
     """
     import peewee
 

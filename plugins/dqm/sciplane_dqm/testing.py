@@ -108,4 +108,6 @@ def run_jobs_at_once(ctx, file_ids: list[int], dimensionality: int = 1,
         thread.start()
     for thread in threads:
         thread.join(timeout=timeout_s)
+    if any(thread.is_alive() for thread in threads):
+        raise AssertionError(f"a parse job still runs after {timeout_s} s: hung, not finished")
     return jobs, failures
