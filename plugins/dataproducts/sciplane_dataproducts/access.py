@@ -167,8 +167,8 @@ def deletable_products(identity: Identity, settings) -> peewee.Expression:
     return _any(rules)
 
 
-def visible_datums(identity: Identity, settings,
-                   products_visible: peewee.Expression | None = None) -> peewee.Expression:
+def visible_datums(identity: Identity, settings, products_visible: peewee.Expression | None = None,
+                   member: Memberships | None = None) -> peewee.Expression:
     """Datums inherit: through their product, or through their target when they have none (§4.5).
 
     ``products_visible`` is the caller's product rule, when more than the built-in one (another plugin's
@@ -176,7 +176,7 @@ def visible_datums(identity: Identity, settings,
     """
     if identity.staff:
         return EVERYTHING
-    member = Memberships.of(identity)
+    member = member or Memberships.of(identity)
     if products_visible is None:
         products_visible = visible_products(identity, settings, member)
     products = Product.select(Product.id).where(products_visible)

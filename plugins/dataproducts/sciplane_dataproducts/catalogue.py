@@ -33,10 +33,10 @@ class Catalogue:
                    store=ctx.blobs.get(settings.storage), hook=ctx.pm.hook, authorizer=ctx.authorizer,
                    accounts=ctx.accounts)
 
-    def visible_products(self, identity: Identity) -> peewee.Expression:
+    def visible_products(self, identity: Identity, member: access.Memberships | None = None) -> peewee.Expression:
         """The built-in rules (§4.3), widened by any other plugin's ``visibility_filter``."""
         return self.authorizer.visible(identity, Product, VIEW_ACTION,
-                                       base=access.visible_products(identity, self.settings))
+                                       base=access.visible_products(identity, self.settings, member))
 
     def product_rules(self, identity: Identity) -> list[peewee.Expression] | None:
         """The built-in view rules and every other plugin's, one expression each; None: everything (staff)."""
@@ -48,7 +48,11 @@ class Catalogue:
     def visible_datums(self, identity: Identity) -> peewee.Expression:
         """Through their product's visibility as :meth:`visible_products` decides it, or their target's, widened by
         any other plugin's ``visibility_filter`` on datums."""
-        base = access.visible_datums(identity, self.settings, self.visible_products(identity))
+        if identity.staff:
+            base = access.EVERYTHING
+        else:  # the caller's memberships read once, for the products' rule and the datums' own
+            member = access.Memberships.of(identity)
+            base = access.visible_datums(identity, self.settings, self.visible_products(identity, member), member)
         return self.authorizer.visible(identity, Datum, VIEW_ACTION, base=base)
 
     def deletable_products(self, identity: Identity) -> peewee.Expression:

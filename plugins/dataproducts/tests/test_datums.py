@@ -7,6 +7,8 @@ import datetime as dt
 
 import pytest
 
+from sciplane.testing import count_statements
+
 HOST = "http://falconframework.org"
 POINT = {"magnitude": 15.582, "filter": "r", "error": 0.005}
 
@@ -148,3 +150,12 @@ def test_a_duplicate_of_a_datum_the_caller_cannot_see_has_no_id(tom, upload, tar
     assert bulk.json["results"][1]["id"] is not None
     # The owner sees the datum, and is told its id.
     assert tom("POST", "reduceddatums/", body=same).json["existing_id"] == hidden["id"]
+
+
+def test_a_datum_list_reads_the_callers_memberships_once(tom, target):
+    """The products' rule and the datums' own share one read of the caller's groups."""
+    tom("POST", "reduceddatums/", body=datum(target))
+    with count_statements() as statements:
+        listed = tom("GET", "reduceddatums/", user="member")
+    assert listed.status_code == 200 and listed.json["count"] == 1
+    assert sum("dp_membership" in statement for statement in statements) == 1, statements
