@@ -147,8 +147,8 @@ class Files(Resource):
 class FileItem:
     def on_get(self, req: falcon.Request, resp: falcon.Response, file_id: int) -> None:
         no_store(resp)
-        file = files.get(file_id)
         parse(req.params, {})  # no parameters: an unknown one is a 422, as on every native route
+        file = files.get(file_id)
         resp.media = file_view(file, files.jobs_of([file])[file.id])
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, file_id: int) -> None:
@@ -210,8 +210,8 @@ class Jobs:
 class JobItem:
     def on_get(self, req: falcon.Request, resp: falcon.Response, job_id: int) -> None:
         no_store(resp)
+        parse(req.params, {})
         job = ParseJob.get_or_none(ParseJob.id == job_id)
         if job is None:
             raise NotFound(f"no parse job with id {job_id}")
-        parse(req.params, {})
         resp.media = job_view(job)
