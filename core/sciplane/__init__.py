@@ -25,6 +25,7 @@ from .errors import (  # noqa: E402
                  APIError,
                  AuthenticationRequired,
                  BadRequest,
+                 ConcurrentModification,
                  Conflict,
                  DatabaseBusy,
                  ErrorRenderer,
@@ -50,11 +51,12 @@ from .storage import BlobInfo, BlobStore, LocalBlobStore  # noqa: E402
 
 __all__ = [
     "ANONYMOUS", "APIError", "Action", "AppContext", "AuthenticationRequired", "BadRequest", "BaseModel",
-    "BlobInfo", "BlobStore", "Conflict", "Credentials", "DatabaseBusy", "EndpointGroup", "EntryError",
-    "ErrorRenderer", "Event", "HistogramRecord", "Identity", "InternalError", "InvalidJSON", "JSONField",
-    "JobSpec", "LocalBlobStore", "MethodNotAllowed", "NotFound", "ParseError", "ParserKey", "ParserSpec",
-    "PayloadTooLarge", "PermissionDenied", "RenderedError", "Route", "ServiceUnavailable", "Settings", "Snapshot",
-    "StartupError", "UnsupportedMediaType", "ValidationFailed", "__version__", "build_context", "cache_control",
-    "conditional", "create_app", "database", "etag_matches", "hashed_etag", "hookimpl", "hookspec", "is_postgres",
-    "is_sqlite", "is_transient", "locked", "retrying_write", "strong_etag", "utcnow", "write_transaction",
+    "BlobInfo", "BlobStore", "ConcurrentModification", "Conflict", "Credentials", "DatabaseBusy", "EndpointGroup",
+    "EntryError", "ErrorRenderer", "Event", "HistogramRecord", "Identity", "InternalError", "InvalidJSON",
+    "JSONField", "JobSpec", "LocalBlobStore", "MethodNotAllowed", "NotFound", "ParseError", "ParserKey",
+    "ParserSpec", "PayloadTooLarge", "PermissionDenied", "RenderedError", "Route", "ServiceUnavailable", "Settings",
+    "Snapshot", "StartupError", "UnsupportedMediaType", "ValidationFailed", "__version__", "build_context",
+    "cache_control", "conditional", "create_app", "database", "etag_matches", "hashed_etag", "hookimpl", "hookspec",
+    "is_postgres", "is_sqlite", "is_transient", "locked", "retrying_write", "strong_etag", "utcnow",
+    "write_transaction",
 ]

@@ -129,6 +129,14 @@ class Conflict(APIError):
     status, code, description = 409, "conflict", "The request conflicts with the current state."
 
 
+class ConcurrentModification(Conflict):
+    """A deadlock or serialization failure that reached the request (after ``retrying_write``'s attempts, where the
+    write used it): nothing conflicts with the request itself, so sending it again may well succeed (a dialect
+    without 409 may answer it as a temporary failure)."""
+
+    description = "Concurrent modification, please retry."
+
+
 class PayloadTooLarge(APIError):
     status, code, description = 413, "payload_too_large", "Request body too large."
 
@@ -256,7 +264,7 @@ def _operational(exc: Any) -> APIError:
     if "database is locked" in text or "database is busy" in text:
         return DatabaseBusy()
     if is_transient(exc):  # what retrying_write runs again, when even its last attempt lost
-        return Conflict("Concurrent modification, please retry.")
+        return ConcurrentModification()
     return _database_failure(exc)
 
 

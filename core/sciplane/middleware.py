@@ -37,10 +37,14 @@ class Request(falcon.Request):
         schemes = scope.auth_schemes if scope is not None else ("Bearer", "Token")
         return self.app_context.authenticator.identify(self, schemes)
 
+    @property
+    def chunked(self) -> bool:
+        """Whether a body comes chunked, without a Content-Length (Falcon alone would read it as empty)."""
+        return self.content_length is None and "chunked" in (self.get_header("Transfer-Encoding") or "").lower()
+
     def _get_wrapped_wsgi_input(self):
-        # Falcon reads a body without Content-Length as empty; a chunked body
-        # is read through a stream that stops at the mount's size limit.
-        if self.content_length is None and "chunked" in (self.get_header("Transfer-Encoding") or "").lower():
+        # A chunked body is read through a stream that stops at the mount's size limit.
+        if self.chunked:
             return LimitedStream(self.env["wsgi.input"], getattr(self.context, "body_limit", 0))
         return super()._get_wrapped_wsgi_input()
 
@@ -100,12 +104,12 @@ class LimitedStream:
         return iter(self.readline, b"")
 
 
-def _serves(resource, method: str, suffix: str | None) -> bool:
-    """Whether ``resource`` has a responder for ``method`` (HEAD is served by GET)."""
+def _serves(resource, method: str, suffix: str | None, head: bool) -> bool:
+    """Whether ``resource`` has a responder for ``method`` (HEAD is served by GET where ``head``)."""
     tail = f"_{suffix}" if suffix else ""
     if hasattr(resource, f"on_{method.lower()}{tail}"):
         return True
-    return method == "HEAD" and hasattr(resource, f"on_get{tail}")
+    return head and method == "HEAD" and hasattr(resource, f"on_get{tail}")
 
 
 class CoreMiddleware:
@@ -140,20 +144,20 @@ class CoreMiddleware:
         found = self.routes.route_for(req.uri_template)
         if found is None:
             return
-        _, route = found
+        group, route = found
         if route.max_body_bytes is not None:
             req.context.body_limit = route.max_body_bytes
         limit, length = req.context.body_limit, req.content_length
-        self._authorize(req, resource, route)
+        self._authorize(req, resource, group, route)
         if length is not None and length > limit:  # only where process_request could not decide yet
             raise PayloadTooLarge(max_bytes=limit)
 
-    def _authorize(self, req: Request, resource, route) -> None:
+    def _authorize(self, req: Request, resource, group, route) -> None:
         method = req.method
         if method == "OPTIONS" or route.is_public(method):
             req.context._identity = ANONYMOUS
             return
-        if not _serves(resource, method, route.suffix):
+        if not _serves(resource, method, route.suffix, group.serves_head(route)):
             return  # Falcon answers 405 next: the method is checked before credentials
         if route.needs_identity(method) and not req.identity.authenticated:
             raise AuthenticationRequired("missing")

@@ -44,6 +44,8 @@ class Route:
     over what the core derives.  ``alias_of``: the canonical path this route
     duplicates (documentation only).  ``max_body_bytes``: this route's body
     limit, overriding its group's (an upload route beside JSON routes).
+    ``head``: whether the GET responder answers HEAD, overriding its group's
+    (a download route in a dialect that otherwise refuses HEAD).
     """
 
     path: str
@@ -58,6 +60,7 @@ class Route:
     openapi: Mapping[str, dict] = field(default_factory=dict)
     alias_of: str | None = None
     max_body_bytes: int | None = None
+    head: bool | None = None
 
     def is_public(self, method: str) -> bool:
         return _applies(self.public, method)
@@ -82,6 +85,9 @@ class EndpointGroup:
     (and any of ``strip_suffixes`` on the last segment) before routing.
     ``append_slash`` (strict only): a path that matches nothing but would
     match with a trailing ``/`` is redirected there with 301, query kept.
+    ``head``: whether GET responders answer HEAD (the HTTP default); a
+    dialect whose reference refuses HEAD outside some routes sets it off and
+    turns it on for those routes.
     """
 
     name: str
@@ -95,6 +101,7 @@ class EndpointGroup:
     auth_schemes: tuple[str, ...] = ("Bearer", "Token")
     description: str = ""
     plugin: str = ""
+    head: bool = True
 
     def scope_prefixes(self) -> list[str]:
         """Path prefixes this group's conventions govern.
@@ -111,6 +118,10 @@ class EndpointGroup:
                 static = static.rsplit("/", 1)[0]
             prefixes.add(static.rstrip("/") or "/")
         return sorted(prefixes)
+
+    def serves_head(self, route: Route) -> bool:
+        """Whether ``route``'s GET responder answers HEAD."""
+        return self.head if route.head is None else route.head
 
     def template(self, route: Route) -> str:
         path = self.mount + route.path
@@ -146,7 +157,8 @@ class Router(CompiledRouter):
     """Falcon's compiled router, plus the core's method conventions.
 
     HEAD is answered by the GET responder wherever GET exists (Falcon drops
-    the body), OPTIONS answers 200 with ``Allow``, and every other method
+    the body) unless the route is added with ``head=False``, OPTIONS
+    answers 200 with ``Allow``, and every other method
     raises :class:`MethodNotAllowed` so the scope's renderer shapes the 405.
     ``Allow`` lists the route's methods in a stable order, then HEAD, then
     OPTIONS.
@@ -176,9 +188,9 @@ class Router(CompiledRouter):
                 return None
         return found
 
-    def map_http_methods(self, resource: object, **kwargs: Any):
+    def map_http_methods(self, resource: object, head: bool = True, **kwargs: Any):
         method_map = super().map_http_methods(resource, **kwargs)
-        if "GET" in method_map and "HEAD" not in method_map:
+        if head and "GET" in method_map and "HEAD" not in method_map:
             method_map["HEAD"] = method_map["GET"]
         allowed = [m for m in METHOD_ORDER if m in method_map]
         allowed += sorted(m for m in method_map if m not in METHOD_ORDER and m not in ("HEAD", "OPTIONS"))
@@ -257,9 +269,9 @@ class RouteTable:
                               key=lambda item: -len(item[0]))
 
     def mount_on(self, app: falcon.App, router: Router) -> None:
-        for template, (_, route) in self.by_template.items():
+        for template, (group, route) in self.by_template.items():
             kwargs = {"suffix": route.suffix} if route.suffix else {}
-            app.add_route(template, route.resource, **kwargs)
+            app.add_route(template, route.resource, head=group.serves_head(route), **kwargs)
             if route.constraints:
                 router.constrain(template, route.constraints)
 

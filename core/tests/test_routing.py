@@ -157,6 +157,24 @@ def test_head_is_public_where_get_is(make_app):
     assert client.simulate_post("/half/x", headers=bad).status_code == 401
 
 
+def test_a_group_without_head_answers_it_405_except_on_routes_that_turn_it_on(make_app):
+    class Downloads:
+        plugin_name = "downloads"
+
+        @hookimpl
+        def register_endpoint_groups(self):
+            return [EndpointGroup("dl", "/dl", [Route("/list", Echo(), require_identity=True),
+                                                Route("/file", Echo(), require_identity=True, head=True)],
+                                  head=False)]
+
+    client = falcon.testing.TestClient(make_app(extra_plugins=[Downloads()]))
+    refused = client.simulate_head("/dl/list")  # refused for the method before credentials are asked for
+    assert refused.status_code == 405 and refused.headers["allow"] == "GET, POST, OPTIONS"
+    assert client.simulate_options("/dl/list").headers["allow"] == "GET, POST, OPTIONS"
+    assert client.simulate_head("/dl/file").status_code == 401
+    assert client.simulate_options("/dl/file").headers["allow"] == "GET, POST, HEAD, OPTIONS"
+
+
 def test_require_identity(make_app):
     class Writes:
         plugin_name = "writes"
