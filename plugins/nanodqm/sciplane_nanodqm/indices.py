@@ -16,6 +16,7 @@ import uproot
 from sciplane import ParseError
 
 from .metypes import ME_TYPES, METype, type_codes
+from .rootfile import reason
 
 INDEX_TREE = "Indices"
 INDEX_COLUMNS = ("Run", "Lumi", "Type", "FirstIndex", "LastIndex")
@@ -65,7 +66,7 @@ def read_index_columns(directory: uproot.ReadOnlyDirectory) -> dict[str, np.ndar
     try:
         tree = directory[INDEX_TREE]
     except Exception as exc:
-        raise ParseError("not_root", f"the Indices object cannot be read: {exc}") from None
+        raise ParseError("not_root", f"the Indices object cannot be read: {reason(exc)}") from None
     if not isinstance(tree, uproot.TTree):
         raise ParseError("not_dqmio", f"Indices is a {tree.classname}, not a TTree")
     missing = [name for name in INDEX_COLUMNS if name not in tree]
@@ -74,7 +75,7 @@ def read_index_columns(directory: uproot.ReadOnlyDirectory) -> dict[str, np.ndar
     try:
         return tree.arrays(list(INDEX_COLUMNS), library="np")
     except Exception as exc:
-        raise ParseError("not_root", f"the Indices tree cannot be read: {exc}") from None
+        raise ParseError("not_root", f"the Indices tree cannot be read: {reason(exc)}") from None
 
 
 def select_sequence(columns: dict[str, np.ndarray], dimensionality: int, granularity: str) -> EntrySequence:

@@ -16,6 +16,7 @@ from .decoded import Axis, DecodedME, Problem, cell_count, strip_flows
 from .indices import INDEX_TREE
 from .metypes import ME_TYPES, METype
 from .records import axis_problem
+from .rootfile import reason
 from .windows import BasketWindows
 
 _AXIS_COLUMNS = {"x": ("nx", "xmin", "xmax"), "y": ("ny", "ymin", "ymax")}
@@ -50,7 +51,8 @@ class LiteTree:
         try:
             columns = self._tree.arrays(self._columns, entry_start=start, entry_stop=stop, library="np")
         except Exception as exc:
-            return [(None, Problem("unreadable_object", f"the lite columns cannot be read: {exc}"))] * (stop - start)
+            problem = Problem("unreadable_object", f"the lite columns cannot be read: {reason(exc)}")
+            return [(None, problem)] * (stop - start)
         return [(columns["FullName"][i], self._decode(columns, i)) for i in range(stop - start)]
 
     def _decode(self, columns: dict[str, np.ndarray], i: int) -> DecodedME | Problem:

@@ -24,6 +24,8 @@ import deflate
 import numpy as np
 import uproot
 
+from .rootfile import reason
+
 _KEY = struct.Struct(">ihiIhh")  # fNbytes, fVersion, fObjlen, fDatime, fKeylen, fCycle
 _BASKET = struct.Struct(">Hiiii")  # fVersion, fBufferSize, fNevBufSize, fNevBuf, fLast: the key's last 19 bytes
 _BASKET_AT_END = _BASKET.size + 1  # the fields are followed by one flag byte that closes the key
@@ -77,7 +79,7 @@ class BasketReader:
             self._stream.seek(self._seeks[number])
             raw = self._stream.read(size)
         except OSError as exc:  # uproot gets its chance (and reports the failure in its own words)
-            raise Unrecognised(f"basket {number} cannot be read: {exc}") from None
+            raise Unrecognised(f"basket {number} cannot be read: {reason(exc)}") from None
         if len(raw) != size:
             raise Unrecognised(f"basket {number} is truncated: {len(raw)} of {size} bytes could be read")
         return parse_basket(raw, self._entries[number])

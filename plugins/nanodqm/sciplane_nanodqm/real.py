@@ -11,6 +11,7 @@ from .decoded import DecodedME, Problem
 from .fastbaskets import LayoutMemo, decode_basket
 from .metypes import METype
 from .rawbaskets import BasketReader, Unrecognised
+from .rootfile import reason
 from .streamer import NotDecodable
 from .uprootobjects import read_object, read_objects
 from .windows import BasketWindows
@@ -58,11 +59,11 @@ class RealTree:
         try:
             data, byte_offsets = self._basket_bytes(basket_number)
         except _BasketUnusable as exc:
-            return self._instead_of_range(start, stop, f"basket {basket_number} {exc}")
+            return self._instead_of_range(start, stop, f"basket {basket_number} {reason(exc)}")
         try:
             decoded = decode_basket(data, byte_offsets, self._me_type, self._layouts)
         except NotDecodable as exc:
-            return self._instead_of_range(start, stop, f"basket {basket_number}: {exc}")
+            return self._instead_of_range(start, stop, f"basket {basket_number}: {reason(exc)}")
         if len(decoded) != stop - start:
             return self._instead_of_range(start, stop, f"basket {basket_number} holds {len(decoded)} entries, "
                                                        f"the branch says {stop - start}")
@@ -79,7 +80,7 @@ class RealTree:
         try:
             basket = self._value.basket(basket_number)
         except Exception as exc:
-            raise _BasketUnusable(f"cannot be read: {exc}") from None
+            raise _BasketUnusable(f"cannot be read: {reason(exc)}") from None
         if basket.is_embedded:
             raise _BasketUnusable("is embedded in the TBranch")
         return basket.data, basket.byte_offsets

@@ -12,6 +12,14 @@ from sciplane import ParseError
 from sciplane.storage import BorrowedStream
 
 
+def reason(exc: BaseException) -> str:
+    """An uproot error's message on one line, without the lines naming the stream object (an address, which means
+    nothing to whoever reads a job's error)."""
+    lines = [line.strip() for line in str(exc).splitlines()]
+    text = " ".join(line for line in lines if line and not line.startswith(("in file", "for file path")))
+    return text or type(exc).__name__
+
+
 @contextmanager
 def open_root(stream: IO[bytes]) -> Iterator[uproot.ReadOnlyDirectory]:
     """The root directory of the file in ``stream``; anything uproot cannot open is ``not_root``.
@@ -22,7 +30,7 @@ def open_root(stream: IO[bytes]) -> Iterator[uproot.ReadOnlyDirectory]:
     try:
         directory = uproot.open(BorrowedStream(stream), array_cache=None, use_threads=False)
     except Exception as exc:  # uproot signals a bad header with several exception types
-        raise ParseError("not_root", f"the file cannot be read as ROOT: {exc}") from None
+        raise ParseError("not_root", f"the file cannot be read as ROOT: {reason(exc)}") from None
     try:
         yield directory
     finally:

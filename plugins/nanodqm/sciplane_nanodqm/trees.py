@@ -12,6 +12,7 @@ from .indices import EntrySequence, IndexRow
 from .lite import LiteTree, lite_columns
 from .metypes import METype
 from .real import RealTree
+from .rootfile import reason
 
 TypeTree = RealTree | LiteTree
 
@@ -44,7 +45,7 @@ def open_tree(directory: uproot.ReadOnlyDirectory, me_type: METype, reader: str,
     try:
         tree = directory[name]
     except Exception as exc:
-        raise ParseError("bad_tree", f"{name} cannot be read: {exc}", entry=entry) from None
+        raise ParseError("bad_tree", f"{name} cannot be read: {reason(exc)}", entry=entry) from None
     if not isinstance(tree, uproot.TTree):
         raise ParseError("bad_tree", f"{name} is a {tree.classname}, not a TTree", entry=entry)
     if "FullName" not in tree:

@@ -7,6 +7,7 @@ import uproot
 
 from .decoded import Axis, DecodedME, Problem
 from .metypes import METype
+from .rootfile import reason
 
 
 def read_objects(branch: uproot.TBranch, start: int, stop: int, me_type: METype) -> list[DecodedME | Problem]:
@@ -26,7 +27,7 @@ def read_object(branch: uproot.TBranch, index: int, me_type: METype) -> DecodedM
     try:
         (obj,) = branch.array(entry_start=index, entry_stop=index + 1, library="np")
     except Exception as exc:
-        return Problem("unreadable_object", f"uproot cannot deserialise the object: {exc}")
+        return Problem("unreadable_object", f"uproot cannot deserialise the object: {reason(exc)}")
     return decode_object(obj, me_type)
 
 
@@ -40,11 +41,11 @@ def decode_object(obj: object, me_type: METype) -> DecodedME | Problem:
         x = _axis(obj.member("fXaxis"))
         y = _axis(obj.member("fYaxis")) if me_type.dimensionality == 2 else None
     except Exception as exc:
-        return Problem("unreadable_object", f"the object's axes cannot be read: {exc}")
+        return Problem("unreadable_object", f"the object's axes cannot be read: {reason(exc)}")
     try:
         values = obj.values()
     except ValueError as exc:  # uproot cannot shape a bin array that does not fit the axes
-        return Problem("bad_length", f"the bin array does not match the axes: {exc}")
+        return Problem("bad_length", f"the bin array does not match the axes: {reason(exc)}")
     if me_type.dimensionality == 2:
         values = values.T
     return DecodedME(entries, x, y, np.ascontiguousarray(values, dtype=me_type.native))

@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import awkward as ak
 import numpy as np
 import pytest
 import uproot
@@ -19,12 +18,10 @@ import uproot
 from sciplane import EntryError, HistogramRecord, ParserKey
 from sciplane_nanodqm.lite import convert
 from sciplane_nanodqm.parser import DqmioParser
+from sciplane_nanodqm.testing import indices_tree, read_indices, tree_columns, write_root
 
 DATA = Path(__file__).resolve().parents[3] / "testdata" / "dqm"
 KEYS = [ParserKey("nanodqm", d, g) for d in (1, 2) for g in ("lum", "run")]
-
-INDEX_BRANCHES = {"Run": np.uint32, "Lumi": np.uint32, "ProcessHistoryIndex": np.uint32, "BeginTime": np.uint64,
-                  "EndTime": np.uint64, "Type": np.uint32, "FirstIndex": np.uint64, "LastIndex": np.uint64}
 
 
 @pytest.fixture(scope="session")
@@ -154,52 +151,6 @@ def same_record() -> Callable[[HistogramRecord, HistogramRecord], None]:
 
 
 # --- ROOT files written at test time ------------------------------------------------------------------------------
-
-
-def read_indices(path: Path) -> dict[str, np.ndarray]:
-    with uproot.open(path) as f:
-        return f["Indices"].arrays(list(INDEX_BRANCHES), library="np")
-
-
-def tree_columns(path: Path, name: str) -> dict[str, tuple]:
-    """A tree read back as ``{branch: (uproot type, data)}``, ready to be edited and written again.
-
-    uproot's jagged-array counters (``n<branch>``) are left out: ``mktree`` recreates them.
-    """
-    with uproot.open(path) as f:
-        tree = f[name]
-        arrays = tree.arrays(library="np")
-        counters = {branch.count_branch.name for branch in tree.branches if branch.count_branch is not None}
-        columns = {}
-        for branch in tree.branches:
-            data = arrays[branch.name]
-            if branch.name in counters:
-                continue
-            if branch.count_branch is not None:
-                element = branch.interpretation.content.to_dtype.newbyteorder("=")
-                columns[branch.name] = (f"var * {element.name}", list(data))
-            elif isinstance(branch.interpretation, uproot.AsStrings):
-                columns[branch.name] = ("string", list(data))
-            else:
-                columns[branch.name] = (data.dtype, data)
-        return columns
-
-
-def write_root(path: Path, trees: dict[str, dict[str, tuple]]) -> Path:
-    """Write TTrees with ``mktree`` + ``extend`` (``f[name] = …`` would write an RNTuple since uproot 5.7).
-
-    Jagged columns go through awkward: given a list of equal-length arrays, uproot would see a regular 2D array.
-    """
-    with uproot.recreate(path) as f:
-        for name, columns in trees.items():
-            tree = f.mktree(name, {branch: kind for branch, (kind, _) in columns.items()})
-            tree.extend({branch: ak.from_iter(data) if isinstance(kind, str) and kind.startswith("var *") else data
-                         for branch, (kind, data) in columns.items()})
-    return path
-
-
-def indices_tree(columns: dict[str, np.ndarray]) -> dict[str, tuple]:
-    return {name: (kind, np.asarray(columns[name], dtype=kind)) for name, kind in INDEX_BRANCHES.items()}
 
 
 # --- editing a compressed basket in place ------------------------------------------------------------------------
