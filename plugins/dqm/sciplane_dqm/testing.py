@@ -74,15 +74,18 @@ class Api(MountClient):
     def count(self, query: str = "") -> int:
         return expect(self.get("histograms/count/", query), 200)["count"]
 
-    def all_pages(self, path: str, query: str) -> list[dict]:
-        """Every item of a cursor-paginated list, following ``next``."""
-        items, url = [], f"{self.root}/{path}?{query}"
+    def pages(self, path: str, query: str) -> list[dict]:
+        """Every page of a cursor-paginated list, following ``next``."""
+        pages, url = [], f"{self.root}/{path}?{query}"
         while url:
             route, _, rest = url.partition("?")
-            page = expect(self.client.simulate_request("GET", route, query_string=rest), 200)
-            items += page["results"]
-            url = page["next"]
-        return items
+            pages.append(expect(self.client.simulate_request("GET", route, query_string=rest), 200))
+            url = pages[-1]["next"]
+        return pages
+
+    def all_pages(self, path: str, query: str) -> list[dict]:
+        """Every item of a cursor-paginated list."""
+        return [item for page in self.pages(path, query) for item in page["results"]]
 
 
 def run_jobs_at_once(ctx, file_ids: list[int], dimensionality: int = 1,

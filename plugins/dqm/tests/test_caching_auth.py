@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from sciplane.testing import RawClient
-from sciplane_dqm.testing import CSV_1D, CSV_2D, Api, expect
+from sciplane_dqm.services import ingest
+from sciplane_dqm.testing import CSV_1D, CSV_2D, Api, expect, legacy_row, write_csv
 
 
 def test_48_49_cacheable_reads(api, data_root, sciplane_cli, app):
@@ -35,6 +38,28 @@ def test_50_status_is_never_cached(api, data_root):
         result = api.get(path)
         assert result.headers["cache-control"] == "no-store" and "etag" not in result.headers, path
     assert file_job["entries_processed"] == 9
+
+
+@pytest.mark.parametrize("dqm_settings", [{"chunk_entries_1d": 3}])
+def test_50_progress_read_right_after_each_commit_is_the_databases(api, data_root, monkeypatch):
+    """Another client reads the job and the stored count between one chunk's commit and the next chunk."""
+    real_commit, seen = ingest.Loader._commit, []
+
+    def commit(self, chunk, parts):
+        real_commit(self, chunk, parts)
+
+        def read():  # a request of its own, on its own connection, as another client's would be
+            job = expect(api.get(f"jobs/{self.job.id}/"), 200)
+            seen.append((job["entries_processed"], api.count(f"source_file={self.job.file_id}")))
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        reader.join()
+
+    monkeypatch.setattr(ingest.Loader, "_commit", commit)
+    path = write_csv(data_root / "ten.csv", [legacy_row(f"t{i}", [i] * 102) for i in range(10)])
+    assert api.parse(api.register(path)["id"], 1)["status"] == "done"
+    assert seen == [(3, 3), (6, 6), (9, 9), (10, 10)]
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import io
 import struct
 import threading
 import zipfile
+from urllib.parse import urlencode
 
 import numpy as np
 import pytest
@@ -91,6 +92,18 @@ def test_46_plots(api, data_root):
     assert expect(api.get(f"histograms/{one}/plot/", "width=5000"), 422)["code"] == "validation_failed"
     assert expect(api.get(f"histograms/{one}/plot/", "cmap=jet"), 422)["code"] == "validation_failed"
     assert expect(api.get("histograms/99999/plot/"), 404)["code"] == "not_found"
+
+
+def test_a_title_with_dollar_signs_is_drawn_as_text(api, data_root):
+    """matplotlib reads "$…$" as mathematics, and fails on most of it: a stored title is drawn as written."""
+    titles = ["mt$x^{$", "mt$\\undefinedmacro$", "mt$$"]
+    rows = [legacy_row(title, np.ones(12), bins=(10,)) for title in titles]
+    rows.append(legacy_row("m2$x^{$", np.ones((4, 5)), metype=6, x=(0, 3), y=(0, 2), bins=(3, 2)))
+    api.ingest(write_csv(data_root / "dollars.csv", rows), (1, "lum"), (2, "lum"))
+    for item in expect(api.get("histograms/", "fields=id,title"), 200)["results"]:
+        assert png_size(expect(api.get(f"histograms/{item['id']}/plot/"), 200).content) == (800, 600), item
+        stack = api.get("histograms/stack/", urlencode({"title": item["title"], "format": "png"}))
+        assert png_size(expect(stack, 200).content) == (800, 600), item
 
 
 def test_47_stack(api, data_root):

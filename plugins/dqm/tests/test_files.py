@@ -60,6 +60,15 @@ def test_04_paths_outside_roots_and_bad_input(api, data_root, tmp_path):
     assert extra["code"] == "validation_failed"
     relative = expect(api.post("files/", {"filepath": CSV_1D}), 422)
     assert relative["code"] == "validation_failed"
+    deep = data_root.joinpath(*["\U0001F600" * 60] * 9, "x.csv")  # 549 characters, 2,171 bytes
+    assert expect(api.post("files/", {"filepath": str(deep)}), 422)["code"] == "path_too_long"
+    good = str(data_root / CSV_1D)
+    for body in ({"filepath": f"{good}\x00.root"}, {"filepath": good, "data_era": "\x00"},
+                 {"filepath": good, "filetype": "csv\x00"}):
+        nul = expect(api.post("files/", body), 422)
+        assert nul["code"] == "validation_failed" and "must not contain NUL" in str(nul["errors"]), body
+        if "filetype" not in body:  # the playground reads filepath and data_era only
+            assert expect(api.post("playground/histogram_data_files/", body), 422)["code"] == "validation_failed"
     assert expect(api.get("files/"), 200)["results"] == []
 
 

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import threading
+
 import numpy as np
+import peewee
 import pytest
 
+from sciplane import HistogramRecord
+from sciplane.testing import call_wsgi
+from sciplane_dqm.services import store
 from sciplane_dqm.testing import CSV_1D, CSV_2D, ROOT_SMALL, expect, legacy_row, write_csv
 
 
@@ -87,6 +94,16 @@ def test_09_get_and_form_posts(api, data_root):
     form = api.request("POST", f"files/{two['id']}/start_parsing/", body="data_dimensionality=2&granularity=lum",
                        headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert expect(form, 202)["dimensionality"] == 2
+    # A chunked body (no Content-Length) is still the body, and it wins over a query string.
+    root = api.register(data_root / ROOT_SMALL)
+    chunked = call_wsgi(api.client.app, "POST", f"/api/dqm/files/{root['id']}/start_parsing/",
+                        query_string="dimensionality=1&granularity=lum", chunked=True,
+                        headers={"Content-Type": "application/json"},
+                        body=b'{"dimensionality": 2, "granularity": "run"}')
+    assert chunked.status_code == 202 and (chunked.json["dimensionality"], chunked.json["granularity"]) == (2, "run")
+    empty = call_wsgi(api.client.app, "POST", f"/api/dqm/files/{root['id']}/start_parsing/",
+                      query_string="dimensionality=1&granularity=run", chunked=True, body=b"")
+    assert empty.status_code == 202 and (empty.json["dimensionality"], empty.json["granularity"]) == (1, "run")
 
 
 @pytest.fixture
@@ -102,11 +119,56 @@ def queued_app(make_app, data_root):
 def test_10_queued_without_worker(queued_app, data_root):
     api = queued_app
     file = api.register(data_root / CSV_1D)
-    assert expect(api.start(file["id"], 1), 202)["status"] == "queued"
+    queued = expect(api.start(file["id"], 1), 202)
+    assert queued["status"] == "queued"
+    for job in (queued, expect(api.get(f"jobs/{queued['id']}"), 200)):  # scenario 15: the keys before any count
+        assert {k: job[k] for k in ("id", "status", "entries_total", "entries_processed", "error")} == {
+            "id": queued["id"], "status": "queued", "entries_total": None, "entries_processed": 0, "error": None}
     busy = expect(api.start(file["id"], 1), 409)
     assert busy["code"] == "parse_in_progress" and busy["job"]["status"] == "queued"
     assert expect(api.delete(f"files/{file['id']}/"), 409)["code"] == "parse_in_progress"
     assert expect(api.get(f"files/{file['id']}"), 200)["status"] == "queued"
+
+
+def test_concurrent_starts_of_one_key_queue_one_job(queued_app, data_root):
+    """Eight requests at once for a key without a job: one 202, and every other a 409 naming that job (on
+    PostgreSQL the losers' inserts collide with the winner's)."""
+    api = queued_app
+    file = api.register(data_root / CSV_1D)
+    barrier, answers = threading.Barrier(8), []
+
+    def start() -> None:
+        barrier.wait()
+        answers.append(api.start(file["id"], 1))
+
+    threads = [threading.Thread(target=start) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answer.status_code for answer in answers) == [202] + [409] * 7, [a.content for a in answers]
+    job = next(answer.json for answer in answers if answer.status_code == 202)
+    assert all(answer.json["code"] == "parse_in_progress" and answer.json["job"]["id"] == job["id"]
+               for answer in answers if answer.status_code == 409)
+
+
+def test_a_start_that_loses_the_race_for_a_new_job_names_the_winners(queued_app, data_root, monkeypatch):
+    """The race above, made certain on both engines: the job is created (by "another request") just before this
+    one's insert collides with it; the retry finds it and answers 409 ``parse_in_progress`` naming it."""
+    from sciplane_dqm.services import parsing
+    api, real, calls = queued_app, parsing._create_or_requeue, []
+
+    def collide(*args):
+        calls.append(real(*args))  # the winner's job, committed
+        if len(calls) == 1:
+            raise peewee.IntegrityError("duplicate key value violates unique constraint")
+        return calls[-1]
+
+    monkeypatch.setattr(parsing, "_create_or_requeue", collide)
+    file = api.register(data_root / CSV_1D)
+    lost = expect(api.start(file["id"], 1), 409)
+    assert lost["code"] == "parse_in_progress" and len(calls) == 1
+    assert expect(api.get("jobs/", f"file={file['id']}"), 200)["results"][0]["id"] == lost["job"]["id"]
 
 
 def test_11_other_dimensionality_is_skipped(api, data_root):
@@ -121,14 +183,16 @@ def test_11_other_dimensionality_is_skipped(api, data_root):
 def test_12_13_14_small_root_file(api, data_root):
     file = api.register(data_root / ROOT_SMALL)
     first = api.parse(file["id"], 1, "lum")
-    assert first["histograms_created"] == 12
+    assert (first["status"], first["histograms_created"]) == ("done", 12)
     assert expect(api.get(f"files/{file['id']}"), 200)["percentage_processed"] == 100.0
     job = expect(api.post(f"files/{file['id']}/start_parsing/", {"file_format": "root", "data_dimensionality": 2,
                                                                  "granularity": "lum"}), 202)
-    assert expect(api.get(f"jobs/{job['id']}"), 200)["histograms_created"] == 8
+    second = expect(api.get(f"jobs/{job['id']}"), 200)
+    assert (second["status"], second["histograms_created"]) == ("done", 8)
     totals = expect(api.get(f"files/{file['id']}"), 200)
     assert (totals["entries_total"], totals["entries_processed"]) == (20, 20)
-    assert [api.parse(file["id"], dim, "run")["histograms_created"] for dim in (1, 2)] == [3, 2]
+    runs = [api.parse(file["id"], dim, "run") for dim in (1, 2)]
+    assert [(job["status"], job["histograms_created"]) for job in runs] == [("done", 3), ("done", 2)]
     lumis = expect(api.get("lumisections/", "run_number=357538"), 200)["results"]
     assert [ls["ls_number"] for ls in lumis] == [1, 2, 4, 5]
     run = expect(api.get("runs/357538/"), 200)
@@ -136,12 +200,21 @@ def test_12_13_14_small_root_file(api, data_root):
 
 
 def test_15_job_resource_and_list(api, data_root):
-    one = api.ingest(data_root / CSV_1D, (1, "lum"), (2, "lum"))[0]
-    for job in expect(api.get("jobs/", f"file={one['id']}"), 200)["results"]:
-        assert {"id", "status", "entries_total", "entries_processed", "error"} <= set(job)
-    listed = expect(api.get("jobs/", f"file={one['id']}&status=done"), 200)["results"]
-    assert [job["id"] for job in listed] == sorted((job["id"] for job in listed), reverse=True)
-    assert len(listed) == 2
+    one, (first, second) = api.ingest(data_root / CSV_1D, (1, "lum"), (2, "lum"))
+    broken = api.register(synthetic(data_root / "bad.csv", bad={3: legacy_row("t3", [0] * 102, histo="[0, 1")}))
+    failed = api.parse(broken["id"], 1)
+    assert (first["status"], second["status"], failed["status"]) == ("done", "done", "failed")
+
+    def ids(query: str) -> list[int]:
+        jobs = expect(api.get("jobs/", query), 200)["results"]
+        for job in jobs:
+            assert {"id", "status", "entries_total", "entries_processed", "error"} <= set(job)
+        return [job["id"] for job in jobs]
+
+    assert ids("") == [failed["id"], second["id"], first["id"]]  # newest first
+    assert ids(f"file={one['id']}") == ids(f"file={one['id']}&status=done") == [second["id"], first["id"]]
+    assert ids("status=failed") == ids(f"file={broken['id']}") == [failed["id"]]
+    assert ids(f"file={one['id']}&status=failed") == []
     assert expect(api.get("jobs/999"), 404)["code"] == "not_found"
     bad = expect(api.get("jobs/", "dimensionality=x"), 422)
     assert bad["errors"]["query"]["dimensionality"] == ["must be an integer"]
@@ -163,7 +236,7 @@ def test_21_bad_json_discards_the_open_chunk(api, data_root):
 
 @pytest.mark.parametrize("dqm_settings", [{"chunk_entries_1d": 2, "chunk_entries_2d": 2}])
 def test_22_bad_length(api, data_root):
-    path = synthetic(data_root / "bad.csv", bad={5: legacy_row("t5", [1] * 103, bins=(100,))})
+    path = synthetic(data_root / "bad.csv", bad={5: legacy_row("t5", [1] * 101, bins=(100,))})
     file = api.register(path)
     job = api.parse(file["id"], 1)
     assert (job["error"]["code"], job["error"]["entry"]) == ("bad_length", 5)
@@ -192,12 +265,47 @@ def test_24_file_level_errors(api, data_root):
     job = api.parse(api.register(header)["id"], 1)
     assert (job["status"], job["error"]["code"], job["error"]["entry"], job["error"]["line"]) == (
         "failed", "bad_header", 0, 1)
+    assert job["histograms_created"] == 0 and api.count(f"source_file={job['file']}") == 0
     empty = data_root / "empty.csv"
     empty.write_bytes(b"")
     assert api.parse(api.register(empty)["id"], 1)["error"]["code"] == "empty_file"
     only = write_csv(data_root / "only.csv", [])
     job = api.parse(api.register(only)["id"], 1)
     assert (job["status"], job["entries_total"], job["histograms_created"]) == ("done", 0, 0)
+
+
+def test_numbers_beyond_their_columns_are_the_rows_errors(api, data_root):
+    """A run or lumisection too large for its column is a ``bad_value`` of that entry, the same on both engines
+    (PostgreSQL's COPY would refuse the whole chunk; SQLite would store it).  An ME type the CSV does not know is
+    skipped by the parser; one beyond its column from another parser is refused by the store (last lines)."""
+    bad = {3: legacy_row("t3", [0] * 102, lumi=3_000_000_000, bins=(100,)),
+           5: legacy_row("t5", [0] * 102, run=2 ** 31, bins=(100,)),
+           7: legacy_row("t7", [0] * 102, metype=70_000, bins=(100,))}
+    file = api.register(synthetic(data_root / "huge.csv", bad=bad))
+    failed = api.parse(file["id"], 1)
+    assert (failed["status"], failed["error"]["code"], failed["error"]["entry"], failed["error"]["line"]) == (
+        "failed", "bad_value", 3, 4)
+    assert "lumi must be at most 2147483647" in failed["error"]["message"]
+    skipped = api.parse(file["id"], 1, on_error="skip")
+    counts = ("status", "entries_failed", "entries_skipped", "histograms_created")
+    assert [skipped[name] for name in counts] == ["done", 2, 1, 7]
+    assert [error["entry"] for error in skipped["errors"]] == [3, 5]
+    record = HistogramRecord(entry=1, run=1, lumi=1, title="t", entries=0, x_bin=1, x_min=0.0, x_max=1.0,
+                             data=np.zeros(1), type_code=70_000)
+    refused = store.check(record, dimensionality=1, granularity="lum", max_bins=10)
+    assert (refused.code, refused.message) == ("bad_value", "type_code must be from -32768 to 32767")
+    undecodable = dataclasses.replace(record, type_code=3, title="ME_\udcff")  # a ROOT name that was not UTF-8
+    refused = store.check(undecodable, dimensionality=1, granularity="lum", max_bins=10)
+    assert (refused.code, refused.message) == ("bad_value", "title is not valid UTF-8")
+
+
+def test_a_title_too_long_for_the_index_is_the_rows_error(api, data_root):
+    """1,024 characters are allowed, but not 4 KiB of UTF-8: PostgreSQL's index would refuse the whole chunk."""
+    rows = [legacy_row("\U0001F600" * 1024, np.ones(12), bins=(10,)), legacy_row("é" * 1024, np.ones(12), bins=(10,))]
+    job = api.parse(api.register(write_csv(data_root / "wide.csv", rows))["id"], 1, on_error="skip")
+    assert (job["status"], job["histograms_created"], [e["entry"] for e in job["errors"]]) == ("done", 1, [1])
+    assert job["errors"][0]["message"] == "title must take at most 2048 bytes in UTF-8"
+    assert expect(api.get("histograms/", "fields=title"), 200)["results"] == [{"title": "é" * 1024}]
 
 
 def test_25_skip_errors(api, data_root):
@@ -257,3 +365,22 @@ def test_29_file_level_root_errors_fail_the_job(api, data_root):
         output["Events"] = {"x": np.arange(3)}
     job = api.parse(api.register(plain)["id"], 1)
     assert (job["status"], job["error"]["code"], job["histograms_created"]) == ("failed", "not_dqmio", 0)
+
+
+@pytest.mark.parametrize("dqm_settings", [{"chunk_entries_1d": 4}])
+def test_29_an_index_beyond_its_tree_fails_the_job_before_any_chunk(api, data_root):
+    """Indices row 9 (lumi 5, TH1F) ends at TH1Fs[15] of 15 entries: entry 10 of (1, lum) is ``bad_index``.  Every
+    row is checked against its tree before the first record, so even chunks of four entries store nothing."""
+    from sciplane_nanodqm.lite import convert
+    from sciplane_nanodqm.testing import indices_tree, read_indices, tree_columns, write_root
+
+    lite = convert(data_root / ROOT_SMALL, data_root / "lite.root")
+    indices = read_indices(lite)
+    indices["LastIndex"][9] = 15
+    broken = write_root(data_root / "beyond.root", {"Indices": indices_tree(indices),
+                                                   **{tree: tree_columns(lite, tree) for tree in ("TH1Fs", "TH2Fs")}})
+    job = api.parse(api.register(broken)["id"], 1)
+    assert (job["status"], job["error"]["code"], job["error"]["entry"]) == ("failed", "bad_index", 10)
+    assert "TH1Fs[15]" in job["error"]["message"]
+    assert (job["entries_total"], job["entries_processed"], job["histograms_created"]) == (13, 0, 0)
+    assert api.count() == 0

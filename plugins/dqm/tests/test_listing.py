@@ -2,26 +2,49 @@
 
 from __future__ import annotations
 
+import base64
+import csv
 import hashlib
 import io
+import json
+from urllib.parse import urlencode
 
 import numpy as np
+import peewee
 import pytest
 
 from sciplane import database, is_postgres
+from sciplane_dqm.models import Histogram
 from sciplane_dqm.testing import CSV_1D, CSV_2D, ROOT_SMALL, expect, legacy_row, write_csv
 
 ALL_KEYS = [(1, "lum"), (2, "lum"), (1, "run"), (2, "run")]
+SMALL_DIGESTS = {  # spec §5.8: the small ROOT fixture's records, key by key
+    (1, "lum"): "78e2142753f66c39cc10fe6650858c18fbf8a2f21275bb4354c91085bec80eb6",
+    (2, "lum"): "2fb562c14e3cf4da8806dafb7cef853b7847e025b2cbba1def669eee50604b5c",
+    (1, "run"): "fe2167ad87604a14db03f3984f34c71342bbf829163c8d3e7ad7958886366d39",
+    (2, "run"): "3cc16827a4901cb4130c918425d3346aa77de5b7363260f1c8ce32dba6c3a80d"}
 
 
 def digest(arrays) -> str:
     return hashlib.sha256(b"".join(np.asarray(a, dtype="<f8").tobytes() for a in arrays)).hexdigest()
 
 
+def small_digests(api, source_file: int) -> dict[tuple[int, str], str]:
+    """The digest of each key's records of run 357538 from ``source_file``, exported as one array."""
+    digests = {}
+    for dim, granularity in ALL_KEYS:
+        exported = expect(api.get("histograms/export/", f"run_number=357538&dim={dim}&granularity={granularity}"
+                                                        f"&source_file={source_file}"), 200)
+        digests[dim, granularity] = digest(np.load(io.BytesIO(exported.content), allow_pickle=False))
+    return digests
+
+
 def test_16_17_csv_content(api, data_root):
     one = api.ingest(data_root / CSV_1D, (1, "lum"))[0]
     items = expect(api.get("histograms/", f"source_file={one['id']}"), 200)["results"]
-    assert len(items) == 9
+    with (data_root / CSV_1D).open(newline="") as lines:
+        in_file = [row[2] for row in csv.reader(lines)][1:]  # hname, row by row after the header
+    assert len(items) == 9 and [item["title"] for item in items] == in_file
     first = items[0]
     assert {k: first[k] for k in ("title", "entries", "x_min", "x_max", "x_bin", "type_code", "granularity",
                                   "dim", "run_number", "ls_number", "y_bin", "source_file")} == {
@@ -37,16 +60,14 @@ def test_16_17_csv_content(api, data_root):
 
 
 def test_18_root_content_and_digest(api, data_root):
-    api.ingest(data_root / ROOT_SMALL, *ALL_KEYS)
+    file = api.ingest(data_root / ROOT_SMALL, *ALL_KEYS)[0]
     items = expect(api.get("histograms/", "run_number=357538&ls_number=1&dim=2"), 200)["results"]
     assert len(items) == 2
     first = items[0]
     assert first["title"].endswith("clusterposition_zphi_ontrack_PXLayer_1")
     assert (len(first["data"]), len(first["data"][0]), sum(map(sum, first["data"])), first["entries"]) == (
         20, 30, 495, 500)
-    exported = expect(api.get("histograms/export/", "run_number=357538&dim=1&granularity=lum"), 200)
-    array = np.load(io.BytesIO(exported.content), allow_pickle=False)
-    assert digest(array) == "78e2142753f66c39cc10fe6650858c18fbf8a2f21275bb4354c91085bec80eb6"
+    assert small_digests(api, file["id"]) == SMALL_DIGESTS
 
 
 def test_19_lite_layout_matches(api, data_root):
@@ -55,12 +76,61 @@ def test_19_lite_layout_matches(api, data_root):
     copy = api.ingest(path, *ALL_KEYS)[0]
     assert [job["histograms_created"] for job in expect(api.get(f"files/{copy['id']}"), 200)["jobs"]] == [
         12, 3, 8, 2]
-    exported = expect(api.get("histograms/export/", "run_number=357538&dim=1&granularity=lum"), 200)
-    array = np.load(io.BytesIO(exported.content), allow_pickle=False)
-    assert digest(array) == "78e2142753f66c39cc10fe6650858c18fbf8a2f21275bb4354c91085bec80eb6"
+    assert small_digests(api, copy["id"]) == SMALL_DIGESTS  # the real layout's (test_18)
     # The real file holds the same MEs: every one of its records is a duplicate of the lite copy's.
     real = api.ingest(data_root / ROOT_SMALL, *ALL_KEYS)[1]
     assert [(job["histograms_created"], job["entries_duplicate"]) for job in real] == [(0, 12), (0, 8), (0, 3), (0, 2)]
+
+
+def test_31_csv_spellings_store_the_same_data(api, data_root):
+    """The 1D fixture's rows rewritten as variant B (a leading index column, no metype), as variant C, and with
+    ``histo`` as space-separated numbers with trailing dots: each stores the original's data.  Each copy is moved
+    to a run of its own, or its MEs would be the original's and be kept once."""
+    with (data_root / CSV_1D).open(newline="") as lines:
+        header, *rows = list(csv.reader(lines))
+    rows = [dict(zip(reversed(header), reversed(row), strict=True)) for row in rows]  # first of a repeated name wins
+    common = ["fromrun", "fromlumi", "hname"]
+    tail = ["histo", "entries", "Xmax", "Xmin", "Xbins", "Ymax", "Ymin", "Ybins"]
+
+    def written(name: str, columns: list[str], *, run: int, index: bool = False,
+                histo=lambda text: text) -> list[dict]:
+        with (data_root / name).open("w", newline="") as out:
+            lines = csv.writer(out)
+            lines.writerow(([""] if index else []) + columns)
+            for i, row in enumerate(rows):
+                cells = [histo(row[c]) if c == "histo" else run if c == "fromrun" else row[c] for c in columns]
+                lines.writerow(([i] if index else []) + cells)
+        file = api.ingest(data_root / name, (1, "lum"))[0]
+        return expect(api.get("histograms/", f"source_file={file['id']}&fields=title,type_code,data"), 200)["results"]
+
+    original = written("a.csv", header, run=315488)
+    assert len(original) == 9 and {item["type_code"] for item in original} == {3}
+    expected = [(item["title"], item["data"]) for item in original]
+    dotted = written("dots.csv", header, run=1, histo=lambda text: "[" + " ".join(
+        f"{float(v):.0f}." for v in text.strip("[]").split(",")) + "]")
+    variant_b = written("b.csv", common + tail, run=2, index=True)
+    variant_c = written("c.csv", common + ["metype"] + tail, run=3)
+    for items in (dotted, variant_b, variant_c):
+        assert [(item["title"], item["data"]) for item in items] == expected
+    assert {item["type_code"] for item in variant_b} == {None} and {item["type_code"] for item in variant_c} == {3}
+
+
+def test_regexes_and_cursors_that_would_cost_or_break_the_database_are_refused(api, data_root):
+    """A back-reference (exponential in PostgreSQL's matcher), NUL, and cursors holding what no column can: 422,
+    before any statement runs."""
+    api.ingest(data_root / CSV_1D, (1, "lum"))
+    for pattern, code in (("(.*)(.*)\\2\\1z", "invalid_regex"), ("(?P<a>w)(?P=a)", "invalid_regex"),
+                          ("wheel\x00", "validation_failed")):
+        for path in ("histograms/", "histograms/count/", "titles/"):
+            refused = expect(api.get(path, urlencode({"title__regex": pattern})), 422)
+            assert refused["code"] == code, (pattern, path, refused)
+    assert api.count(urlencode({"title__regex": "wheel\\\\1|wheel__7"})) == 1  # an escaped backslash is no reference
+
+    def token(key) -> str:
+        return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+    for path, key in (("histograms/", [2 ** 64 - 1, 0, 0]), ("runs/", [2 ** 63]), ("titles/", ["\x00", 1]),
+                      ("lumisections/", [0, 2 ** 63])):
+        assert expect(api.get(path, f"next_token={token(key)}"), 422)["code"] == "invalid_cursor", path
 
 
 def test_20_binary_storage(api, data_root, app):
@@ -103,6 +173,9 @@ def test_33_to_42_listing(everything):
     for query, expected in counts.items():
         assert api.count(query) == expected, query
         assert len(api.all_pages("histograms/", query + "&page_size=500&fields=id")) == expected, query
+    big = api.all_pages("histograms/", "entries__gte=100000&run_number=315488&fields=dim,entries")
+    assert sorted((item["dim"], item["entries"]) for item in big) == [
+        (1, 199206), (1, 208086), (2, 134561), (2, 137167), (2, 443843)]
     assert expect(api.get("histograms/", "title__regex=("), 422)["code"] == "invalid_regex"
     # Python accepts a named group, PostgreSQL's regular expressions do not: the database's refusal is a 422 too.
     named = api.get("histograms/count/", "title__regex=(?P<n>wheel)")
@@ -111,10 +184,11 @@ def test_33_to_42_listing(everything):
     else:
         assert expect(named, 200)["count"] == api.count("title__contains=wheel")
 
-    items = api.all_pages("histograms/", f"source_file={ids['bench']}&page_size=500&fields=id,run_number,"
-                                         "ls_number,title_id")
-    keys = [(i["run_number"], i["ls_number"], i["title_id"]) for i in items]
-    assert len(items) == 3980 and keys == sorted(set(keys))
+    pages = api.pages("histograms/", f"source_file={ids['bench']}&page_size=500&fields=id,run_number,ls_number,"
+                                     "title_id")
+    assert [len(page["results"]) for page in pages] == [500] * 7 + [480]
+    keys = [(i["run_number"], i["ls_number"], i["title_id"]) for page in pages for i in page["results"]]
+    assert len(keys) == 3980 and keys == sorted(set(keys))
     clamped = expect(api.get("histograms/", "page_size=1000&fields=id"), 200)
     assert len(clamped["results"]) == 500
     assert clamped["next"].startswith("/api/dqm/histograms/?page_size=1000&fields=id&next_token=")  # the slashed form
@@ -155,6 +229,10 @@ def test_39_pages_stop_at_the_byte_limit(make_app, data_root):
         "auth": {"grants": {"anonymous": ["dqm.*"]}}})
     api = Api(RawClient(app))
     api.ingest(data_root / CSV_2D, (2, "lum"))
-    page = expect(api.get("histograms/", "page_size=500"), 200)
-    assert 1 <= len(page["results"]) < 9 and page["next"]
-    assert len(api.all_pages("histograms/", "page_size=500")) == 9
+    pages = api.pages("histograms/", "page_size=500")
+    with app.sciplane.database.connection_context():
+        stored = dict(Histogram.select(Histogram.id, peewee.fn.LENGTH(Histogram.data)).tuples())
+    sizes = [[stored[item["id"]] for item in page["results"]] for page in pages]
+    assert len(pages) > 1 and sum(len(page) for page in sizes) == 9
+    assert all(sum(page) <= 10_000 or len(page) == 1 for page in sizes), sizes  # one row is sent whatever its size
+    assert all(page["next"] for page in pages[:-1])

@@ -30,7 +30,7 @@ def test_51_52_files(api, data_root):
                                                                          "data_dimensionality": 1}]
     assert (first["lumisection_histograms_1d"], first["run_histograms"]) == (9, 0)
     two_pages = expect(api.get(f"{PG}/histogram_data_files/", "page_size=2"), 200)
-    assert two_pages["total_pages"] == 2
+    assert two_pages["total_pages"] == 2 and type(two_pages["total_pages"]) is int
     assert two_pages["next"] == f"/api/dqm/{PG}/histogram_data_files/?page_size=2&page=2"
     cases = {"processing_complete=true": [one["id"], two["id"]], "processing_complete=False": [new["id"]],
              "filepath__contains=zerobias": [one["id"], two["id"]], "data_era=2018A": [one["id"], two["id"]],

@@ -84,7 +84,7 @@ def test_27_killed_csv_worker_resumes(setup, data_root):
 def test_28_killed_root_worker_resumes(setup, bench_file):
     api, _, env = setup
     file = api.register(bench_file)
-    job = kill_and_resume(api, env, file["id"], 2, progress=150, step=50, total=796)
+    job = kill_and_resume(api, env, file["id"], 2, progress=300, step=50, total=796)
     assert (job["status"], job["histograms_created"], job["entries_duplicate"], job["attempts"]) == (
         "done", 796, 0, 2)
     exported = expect(api.get("histograms/export/", f"source_file={file['id']}&dtype=float32"), 200)

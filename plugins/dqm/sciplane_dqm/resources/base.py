@@ -54,10 +54,13 @@ def no_store(resp: falcon.Response) -> None:
 
 
 def body_or_query(req: falcon.Request) -> Mapping[str, Any]:
-    """Parameters of an action: the JSON or form body of a POST, the query string of a GET."""
-    if req.method == "GET" or not req.content_length:
+    """Parameters of an action: the JSON or form body of a POST (sent with a length or chunked), the query string
+    of a GET or of a POST without a body."""
+    if req.method == "GET" or not (req.content_length or req.chunked):
         return req.params
-    media = req.get_media()
+    media = req.get_media(default_when_empty=None)
+    if media is None:  # a chunked body that turned out empty
+        return req.params
     if not isinstance(media, Mapping):
         raise ValidationFailed("the body must be an object", errors={"json": {"_schema": ["must be an object"]}})
     return media

@@ -34,13 +34,23 @@ FILE_FILTERS = {"id": INT, "filetype": TEXT, "data_era": TEXT, "filepath__contai
                 "status": choice("new", "queued", "running", "done", "failed"), "processing_complete": BOOL}
 
 
+def _no_nul(value: str) -> None:
+    if "\x00" in value:  # neither a path nor PostgreSQL's text can hold one
+        raise ValidationError("must not contain NUL")
+
+
+def _string(*, shortest: int = 0, longest: int, **kwargs) -> fields.String:
+    """A string field of ``shortest`` to ``longest`` characters, without NUL."""
+    return fields.String(validate=[validate.Length(min=shortest, max=longest), _no_nul], **kwargs)
+
+
 class Registration(Schema):
     class Meta:
         unknown = RAISE
 
-    filepath = fields.String(required=True, validate=validate.Length(min=1, max=1024))
-    filetype = fields.String(validate=validate.Length(min=1, max=32))
-    data_era = fields.String(load_default="", validate=validate.Length(max=16))
+    filepath = _string(shortest=1, longest=1024, required=True)
+    filetype = _string(shortest=1, longest=32)
+    data_era = _string(longest=16, load_default="")
 
 
 class _Flag(fields.Boolean):
@@ -61,8 +71,8 @@ class ParseParameters(Schema):
     dimensionality = fields.Integer(validate=validate.OneOf([1, 2]))
     data_dimensionality = fields.Integer(validate=validate.OneOf([1, 2]))
     granularity = fields.String(validate=validate.OneOf(["lum", "run"]))
-    filetype = fields.String(validate=validate.Length(min=1, max=32))
-    file_format = fields.String(validate=validate.Length(min=1, max=32))
+    filetype = _string(shortest=1, longest=32)
+    file_format = _string(shortest=1, longest=32)
     force = _Flag(load_default=False)
     on_error = fields.String(load_default="fail", validate=validate.OneOf(["fail", "skip"]))
 

@@ -21,6 +21,10 @@ DISCOVER_LIMIT = 100_000
 PURGE_BATCH = 10_000
 _ERA_RE = re.compile(r"_(\d{4}[A-Z])_")
 
+# The path column holds 1,024 characters, and its unique index keys of about 2,700 bytes (PostgreSQL's B-tree);
+# a symlink's real path may be longer than the path that was sent.
+PATH_MAX_CHARACTERS, PATH_MAX_BYTES = 1024, 2048
+
 
 def canonical(filetype: str) -> str:
     filetype = filetype.lower()
@@ -64,6 +68,9 @@ def _allowed_path(roots: list[str], filepath: str) -> Path:
     if not os.path.isabs(filepath):
         raise ValidationFailed(errors={"json": {"filepath": ["must be an absolute path"]}})
     path = Path(os.path.realpath(filepath))
+    if len(str(path)) > PATH_MAX_CHARACTERS or len(os.fsencode(path)) > PATH_MAX_BYTES:
+        raise APIError(f"the real path of {filepath} is longer than {PATH_MAX_CHARACTERS} characters or "
+                       f"{PATH_MAX_BYTES} bytes", status=422, code="path_too_long")
     if not any(path.is_relative_to(root) for root in _real(roots)):
         raise APIError(f"{filepath} is not under a configured data root", status=422, code="path_not_allowed")
     if not path.is_file():

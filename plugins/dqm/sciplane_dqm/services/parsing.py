@@ -12,7 +12,9 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from sciplane import APIError, Conflict, ParserKey, utcnow, write_transaction
+import peewee
+
+from sciplane import APIError, Conflict, ParserKey, locked, utcnow, write_transaction
 
 from ..models import DqmFile, ParseJob
 from . import files
@@ -53,9 +55,21 @@ def start(ctx, file_id: int, request: ParseRequest, *, enqueue: bool = True) -> 
     if not os.path.isfile(file.filepath):
         raise APIError(f"{file.filepath} is no longer on disk", status=422, code="file_not_found")
     parser_name = f"{spec.plugin} {spec.version or ''}".strip()[:128]
+    try:
+        job = _create_or_requeue(file, key, request, parser_name)
+    except peewee.IntegrityError:  # a concurrent start created this key's job: now it is found, and answered
+        file = files.get(file_id)  # unless the file itself was deleted meanwhile (404)
+        job = _create_or_requeue(file, key, request, parser_name)
+    if enqueue:
+        ctx.jobs.enqueue(TASK, job_id=job.id)
+    return ParseJob.get_by_id(job.id)
+
+
+def _create_or_requeue(file: DqmFile, key: ParserKey, request: ParseRequest, parser_name: str) -> ParseJob:
     with write_transaction():
-        job = (ParseJob.select().where((ParseJob.file == file.id) & (ParseJob.dimensionality == key.dimensionality)
-                                       & (ParseJob.granularity == key.granularity)).get_or_none())
+        mine = (ParseJob.file == file.id) & (ParseJob.dimensionality == key.dimensionality) & (
+            ParseJob.granularity == key.granularity)
+        job = locked(ParseJob.select().where(mine)).get_or_none()  # two requeues of one job take turns
         if job is None:
             job = ParseJob.create(file=file.id, filetype=file.filetype, dimensionality=key.dimensionality,
                                   granularity=key.granularity, parser=parser_name, status=QUEUED,
@@ -63,9 +77,7 @@ def start(ctx, file_id: int, request: ParseRequest, *, enqueue: bool = True) -> 
         else:
             _requeue(file, job, request, parser_name)
         DqmFile.update(modified=utcnow()).where(DqmFile.id == file.id).execute()
-    if enqueue:
-        ctx.jobs.enqueue(TASK, job_id=job.id)
-    return ParseJob.get_by_id(job.id)
+    return job
 
 
 def _requeue(file: DqmFile, job: ParseJob, request: ParseRequest, parser_name: str) -> None:

@@ -57,7 +57,7 @@ def histogram_png(item: dict, style: Style, label: str) -> bytes:
         y = _edges(item["y_bin"], item["y_min"], item["y_max"], item.get("y_edges"))
         _colour_map(figure, axes, x, y, data, style)
     if style.title:
-        axes.set_title(label, fontsize="small")
+        axes.set_title(label, fontsize="small", parse_math=False)  # a title is text: "$" is not mathtext
     return _png(figure)
 
 
@@ -89,5 +89,5 @@ def stack_png(data: np.ndarray, *, x: np.ndarray, labels: list[int], style: Styl
     else:
         _colour_map(figure, axes, x, y, data.sum(axis=0), style)
     if style.title:
-        axes.set_title(label, fontsize="small")
+        axes.set_title(label, fontsize="small", parse_math=False)  # a title is text: "$" is not mathtext
     return _png(figure)

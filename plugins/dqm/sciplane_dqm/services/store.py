@@ -25,6 +25,12 @@ from .rows import ChunkRows
 
 # Rows per statement for the small dictionary tables (SQLite allows 32,766 bound values).
 ROWS_PER_STATEMENT = 1000
+# The columns' ranges (run and lumisection numbers are 32-bit, entries 64-bit, the ME type 16-bit): a value
+# beyond them is the record's error, on both engines, not the chunk's.
+INT32_MAX, INT64_MAX, INT16_MAX = 2 ** 31 - 1, 2 ** 63 - 1, 2 ** 15 - 1
+# PostgreSQL's B-tree holds keys up to about 2,700 bytes: 1,024 characters of four UTF-8 bytes each would make
+# the title's unique index refuse the whole chunk.
+TITLE_MAX_BYTES = 2048
 
 
 @dataclass
@@ -55,15 +61,26 @@ def check(record: HistogramRecord, *, dimensionality: int, granularity: str, max
         return _bad(record, f"{bins} bins exceed the limit of {max_bins}", "too_many_bins")
     if data.shape != arrays.shape_of(record.x_bin, record.y_bin if dimensionality == 2 else None):
         return _bad(record, f"data has shape {data.shape}, which does not match the bin counts")
-    if record.run < 1:
-        return _bad(record, "run must be at least 1")
+    if not 1 <= record.run <= INT32_MAX:
+        return _bad(record, f"run must be from 1 to {INT32_MAX}")
     if (granularity == "lum") != (record.lumi >= 1) or record.lumi < 0:
         return _bad(record, "lumi must be at least 1" if granularity == "lum"
                     else "lumi must be 0 for run-level records")
+    if record.lumi > INT32_MAX:
+        return _bad(record, f"lumi must be at most {INT32_MAX}")
+    if record.type_code is not None and not -INT16_MAX - 1 <= record.type_code <= INT16_MAX:
+        return _bad(record, f"type_code must be from {-INT16_MAX - 1} to {INT16_MAX}")
     if not 1 <= len(record.title) <= 1024 or "\x00" in record.title:
         return _bad(record, "title must have 1 to 1024 characters and no NUL")
-    if not (math.isfinite(record.entries) and record.entries >= 0):  # NaN fails both comparisons
-        return _bad(record, "entries must be a finite number, not negative")
+    if not record.title.isascii():  # ASCII (every DQM title seen so far) takes one byte a character: no encoding
+        try:
+            size = len(record.title.encode("utf-8"))
+        except UnicodeEncodeError:  # a lone surrogate: a ROOT title that was not UTF-8, decoded with surrogateescape
+            return _bad(record, "title is not valid UTF-8")
+        if size > TITLE_MAX_BYTES:
+            return _bad(record, f"title must take at most {TITLE_MAX_BYTES} bytes in UTF-8")
+    if not (math.isfinite(record.entries) and 0 <= record.entries <= INT64_MAX):  # NaN fails every comparison
+        return _bad(record, f"entries must be a number from 0 to {INT64_MAX}")
     problem = _axis_problem("x", record.x_bin, record.x_min, record.x_max, record.x_edges)
     if problem is None and dimensionality == 2:
         problem = _axis_problem("y", record.y_bin, record.y_min, record.y_max, record.y_edges)
