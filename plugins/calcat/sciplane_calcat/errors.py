@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sciplane import APIError, RenderedError
+from sciplane import APIError, ConcurrentModification, RenderedError
 
 NOT_FOUND = "Resource not found!"
 BLANK = "can't be blank"
@@ -102,6 +102,9 @@ def render(error: APIError, req) -> RenderedError:
         headers["WWW-Authenticate"] = REALM if reason == "missing" else f'{REALM}, error="invalid_token"'
     elif error.code == "validation_failed":  # marshmallow errors raised anywhere under the mount
         status, info = 422, error.errors or {}
+    elif isinstance(error, ConcurrentModification):  # a deadlock that reached the request: nothing is taken
+        status, info = 503, _CORE_INFO["database_busy"]
+        headers.setdefault("Retry-After", "1")
     elif status == 409:  # never answered by this dialect: a lost race is a taken value
         status, info = 422, {"base": [TAKEN]}
     else:

@@ -64,15 +64,32 @@ def inject(client, calibration: str, pdu: str, begin: str, name: str | None = No
             "data_set_name": f"/{pdu}/{calibration}/0"}})
 
 
+def recorded_posts(client, monkeypatch) -> list[tuple[str, int]]:
+    """``(path under the API root, status)`` of every POST the client sends from now on."""
+    posts, send = [], client.api_post
+
+    def api_post(api_url, **kwargs):
+        response = send(api_url, **kwargs)
+        posts.append((api_url.split("/calibration/api/", 1)[1].strip("/"), response.status_code))
+        return response
+
+    monkeypatch.setattr(client, "api_post", api_post)
+    return posts
+
+
 def retrieve(client, strategy: str, **where) -> dict:
     return client.retrieve_calibration_constant_version({
         "detector_condition": condition(), "calibration_name": "Offset", "measured_at": "2024-03-01T00:00:00+01:00",
         "snapshot_at": "", "strategy": strategy, **where})
 
 
-def test_100_to_105_client_flows(client, mode):
-    """100: inject 4 PDUs × 4 darks at T1 and Offset v2 at T2; 101: a re-injection is refused;
-    102, 103: retrieve by each strategy and all; 104: update; 105: PDUs of a detector; 109: me."""
+def test_100_to_105_client_flows(client, mode, monkeypatch):
+    """100: inject 4 PDUs × 4 darks at T1 and Offset v2 at T2 (the condition and each calibration's constant
+    created once); 101: a re-injection is refused; 102, 103: retrieve by each strategy and all; 104: update;
+    105: PDUs of a detector; 109: me."""
+    from calibration_client.modules import Report
+
+    posts = recorded_posts(client, monkeypatch)
     injected = {}
     for calibration in DARK:
         for pdu in PDUS:
@@ -82,11 +99,15 @@ def test_100_to_105_client_flows(client, mode):
     v2 = inject(client, "Offset", PDUS[0], T2)
     assert v2["success"] is True, v2
     v1 = injected["Offset", PDUS[0]]
-    assert (v1["begin_at"], v1["end_validity_at"], v1["flg_deployed"]) == ("2024-01-10T10:00:00.000+01:00", None,
-                                                                            True)
-    assert v1["report_id"] is not None
+    report_id = Report.get_by_name_and_file_path(client, "e2e.pdf", "/e2e/reports/e2e.pdf")["data"]["id"]
+    assert [(ccv["begin_at"], ccv["end_validity_at"], ccv["flg_deployed"], ccv["report_id"])
+            for ccv in [*injected.values(), v2["data"]]] == (
+        [("2024-01-10T10:00:00.000+01:00", None, True, report_id)] * 16
+        + [("2024-03-10T10:00:00.000+01:00", None, True, report_id)])
     assert len({ccv["calibration_constant"]["condition_id"] for ccv in injected.values()}) == 1
     assert len({ccv["calibration_constant"]["id"] for ccv in injected.values()}) == 4
+    assert [status for path, status in posts if path == "conditions/set_expected_condition"] == [201] + [200] * 16
+    assert [status for path, status in posts if path == "calibration_constants"] == [201] * 4
 
     again = inject(client, "Offset", PDUS[0], T1, name="e2e_new_name")  # 101
     assert again["success"] is False and again["status_code"] == 422, again
@@ -128,43 +149,109 @@ def test_110_token_renewal(client, served):
     assert client.oauth_client.session.token["access_token"] != first
 
 
+TAKEN = ["has already been taken"]
+
+
+def created(model) -> None:
+    """``model.create()`` succeeds with 201, and ``get_by_id`` finds what it returned."""
+    result = model.create()
+    assert (result["success"], result["status_code"]) == (True, 201), result
+    assert model.id == result["data"]["id"]
+    found = type(model).get_by_id(model.calibration_client, model.id)
+    assert found["success"] and found["data"].items() >= result["data"].items(), found
+
+
+def updated(model) -> None:
+    """``model.update()`` with a new description succeeds with 200 and the changed object."""
+    model.description = f"changed {model.id}"
+    result = model.update()
+    assert (result["success"], result["status_code"], result["data"]["description"]) == (
+        True, 200, model.description), result
+
+
+def refused(result: dict, app_info) -> None:
+    """The client's report of a 422: failure, with the server's dictionary as ``app_info``."""
+    assert (result["success"], result["status_code"], result["app_info"]) == (False, 422, app_info), result
+
+
+def deleted(model) -> None:
+    """Delete succeeds (204); the object is gone; deleting it again fails with the reference's not-found."""
+    first = model.delete()
+    assert (first["success"], first["status_code"]) == (True, 204), first
+    for again in (model.delete(), type(model).get_by_id(model.calibration_client, model.id)):
+        assert (again["success"], again["status_code"], again["app_info"]) == (False, 404, "Resource not found!"), again
+
+
 def test_107_module_crud(client):
-    """107: create, find, update, delete and delete again through the client's model classes, with the
-    ``success`` flags and ``app_info`` values of the reference."""
-    from calibration_client.modules import Calibration, DetectorType, Parameter, PhysicalDetectorUnit, Report
+    """107: create, find, update, delete and delete again through each of the client's model classes, with the
+    ``success`` flags and ``app_info`` values of the reference (422 dictionaries, ``"Resource not found!"``)."""
+    from calibration_client.modules import (
+        Calibration,
+        CalibrationConstant,
+        Detector,
+        DetectorType,
+        Parameter,
+        PhysicalDetectorUnit,
+        Report,
+    )
 
     dtype = DetectorType(client, "E2E-Type", True, "made by the client")
-    created = dtype.create()
-    assert created["success"] and created["status_code"] == 201, created
+    created(dtype)
     assert DetectorType.get_by_name(client, "E2E-Type")["data"]["id"] == dtype.id
-    duplicate = DetectorType(client, "E2E-Type", True).create()
-    assert duplicate["success"] is False and duplicate["app_info"] == {"name": ["has already been taken"]}
-    dtype.description = "changed"
-    assert dtype.update()["data"]["description"] == "changed"
+    refused(DetectorType(client, "E2E-Type", True).create(), {"name": TAKEN})
+    updated(dtype)
+
+    detector = Detector(client, "E2E_DET", "E2E_DET", "E2E_DET", "E2E_CONTROL", True)
+    created(detector)
+    assert Detector.get_by_name(client, "E2E_DET")["data"]["id"] == detector.id
+    assert Detector.get_by_identifier(client, "E2E_DET")["data"]["id"] == detector.id
+    refused(Detector(client, "E2E_DET", "E2E_DET", "E2E_DET", "", True).create(),
+            {"name": TAKEN, "identifier": TAKEN, "karabo_name": TAKEN})
+    updated(detector)
 
     pdu = PhysicalDetectorUnit(client, "E2E_PDU", "", "", "123456789", str(dtype.id), "", True)
-    assert pdu.create()["success"], pdu
+    created(pdu)
     found = PhysicalDetectorUnit.get_by_name(client, "E2E_PDU")["data"]
-    assert (found["uuid"], found["detector"], found["karabo_da"]) == (123456789, None, None)
-    assert dtype.delete()["success"] is False  # a PDU still uses the type
-    assert pdu.delete()["success"] and dtype.delete()["success"]
-    gone = dtype.delete()
-    assert gone["success"] is False and gone["app_info"] == "Resource not found!"
+    assert (found["id"], found["uuid"], found["detector"], found["karabo_da"]) == (pdu.id, 123456789, None, None)
+    refused(PhysicalDetectorUnit(client, "E2E_PDU", "", "", "123456789", str(dtype.id), "", True).create(),
+            {"physical_name": TAKEN, "uuid": TAKEN})
+    updated(pdu)
+    refused(dtype.delete(), {"base": ["Cannot delete record because dependent physical detector units exist"]})
 
     parameter = Parameter(client, "E2E parameter", 1, True, False, False, 0.5, 0.5)
-    assert parameter.create()["success"]
+    created(parameter)
     assert Parameter.get_by_name(client, "e2e PARAMETER")["data"]["id"] == parameter.id
-    assert parameter.delete()["success"]
+    refused(Parameter(client, "E2E PARAMETER", 1, True, False, False, 0.5, 0.5).create(), {"name": TAKEN})
+    updated(parameter)
+    deleted(parameter)
 
     calibration = Calibration(client, "E2E calibration", 1, None, None, None)
-    assert calibration.create()["success"]
-    again = Calibration(client, "E2E calibration", 1, None, None, None).create()
-    assert again["app_info"] == {"name": ["has already been taken"], "unit": ["has already been taken"]}
-    assert calibration.delete()["success"]
+    created(calibration)
+    assert Calibration.get_by_name(client, "E2E calibration")["data"]["id"] == calibration.id
+    refused(Calibration(client, "E2E calibration", 1, None, None, None).create(), {"name": TAKEN, "unit": TAKEN})
+    updated(calibration)
+
+    condition_id = client.set_condition_from_dict(condition())["data"]["id"]
+    constant = CalibrationConstant(client, "E2E constant", str(calibration.id), str(dtype.id), str(condition_id),
+                                   True, True)
+    created(constant)
+    assert CalibrationConstant.get_by_name(client, "E2E constant")["data"]["id"] == constant.id
+    refused(CalibrationConstant(client, "E2E constant", str(calibration.id), str(dtype.id), str(condition_id),
+                                True, True).create(),
+            {"name": TAKEN, "detector_type": TAKEN, "calibration": TAKEN, "condition": TAKEN})
+    updated(constant)
+    refused(calibration.delete(), {"base": ["Cannot delete record because dependent calibration constants exist"]})
 
     report = Report(client, "e2e_report.pdf", "/e2e/r.pdf", True)
-    first, second = report.set(), Report(client, "e2e_report.pdf", "/e2e/r.pdf", True).set()
-    assert first["success"] and second["success"] and first["data"]["id"] == second["data"]["id"]
+    created(report)
+    assert Report.get_by_name_and_file_path(client, "e2e_report.pdf", "/e2e/r.pdf")["data"]["id"] == report.id
+    refused(Report(client, "e2e_report.pdf", "/e2e/r.pdf", True).create(), {"file_path": TAKEN})
+    updated(report)
+    again = Report(client, "e2e_report.pdf", "/e2e/r.pdf", True).set()
+    assert (again["success"], again["status_code"], again["data"]["id"]) == (True, 200, report.id), again
+
+    for model in (constant, calibration, pdu, dtype, detector, report):
+        deleted(model)
 
 
 def test_108_condition_class(client):

@@ -9,6 +9,7 @@ import time
 import peewee
 import pytest
 
+from sciplane.db import WRITE_ATTEMPTS
 from sciplane_calcat.models import CalibrationConstantVersion, CcvDeployment, Condition, Report
 from sciplane_calcat.services import records
 from sciplane_calcat.testing import expect
@@ -137,3 +138,28 @@ def test_122_concurrent_versions_of_one_triple(api, app):
             CalibrationConstantVersion.insert(**copied, name="other",
                                               calibration_constant=stored.calibration_constant_id,
                                               physical_detector_unit=stored.physical_detector_unit_id).execute()
+
+
+class _Deadlocked(Exception):
+    pgcode = "40P01"  # what the driver reports for a deadlock victim
+
+
+def test_a_deadlock_that_outlasts_the_retries_is_a_temporary_failure(api, app, monkeypatch):
+    """Every attempt of the write is chosen as a deadlock's victim: the client is told to retry (503 with
+    ``Retry-After``), not that a value is taken, and nothing is stored."""
+    attempts = []
+
+    def deadlocked(*args, **kwargs):
+        attempts.append(1)
+        try:
+            raise _Deadlocked()
+        except _Deadlocked as exc:
+            raise peewee.OperationalError("deadlock detected") from exc
+
+    monkeypatch.setattr(records, "_write", deadlocked)
+    answer = api.post("reports", {"report": {"name": "r", "file_path": "/r.pdf"}})
+    expect(answer, 503, {"info": "Service temporarily unavailable"})
+    assert answer.headers["retry-after"] == "1" and answer.headers["x-error-code"] == "conflict"
+    assert len(attempts) == WRITE_ATTEMPTS
+    with app.sciplane.database.connection_context():
+        assert Report.select().count() == 0

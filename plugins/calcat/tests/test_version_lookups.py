@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from urllib.parse import urlencode
 
 import pytest
 
 from sciplane_calcat.testing import expect
 
 NOT_FOUND = {"info": "Resource not found!"}
+R1, R2 = "dark_900001_r0010_r0011_r0012_240110_100000.pdf", "dark_900001_r0020_r0021_r0022_240310_100000.pdf"
 K1_BEGINS = ["2014-05-20T12:00:00+02:00", "2014-05-26T12:00:00+02:00"]
 K2_BEGINS = ["2014-11-01T12:00:00+01:00", "2015-05-26T12:00:00+02:00"]
 
@@ -51,9 +53,24 @@ def lookup(api, lab, segment: str, event: str | None = None, pdu: str = "P1", st
              "physical_detector_unit_id": lab[pdu]["id"], **extra}
     if event is not None:
         query["event_at"] = event
+    return ask(api, lab["K1"]["id"], segment, status, **query)
+
+
+def ask(api, constant: int, segment: str, status: int = 200, **query):
+    """``GET calibration_constants/{constant}/{segment}`` with the query encoded as calibration-client does."""
     text = "&".join(f"{k}={str(v).replace('+', '%2B').replace('[', '%5B').replace(']', '%5D')}"
                     for k, v in query.items())
-    return expect(api.get(f"calibration_constants/{lab['K1']['id']}/{segment}", text), status)
+    return expect(api.get(f"calibration_constants/{constant}/{segment}", text), status)
+
+
+@pytest.fixture
+def spb(demo) -> dict:
+    """The demo's SPB AGIPD, its A352 Offset constant with the version created undeployed (M500,
+    2024-04-01), and the ids of R1 and R2."""
+    undeployed = demo.one("calibration_constant_versions", name="20240401_100000_M500_Offset")
+    return {"detector": demo.one("detectors", identifier="SPB_DET_AGIPD1M-1"), "undeployed": undeployed,
+            "K": undeployed["calibration_constant"]["id"], "R1": demo.one("reports", name=R1)["id"],
+            "R2": demo.one("reports", name=R2)["id"]}
 
 
 def begins(found) -> list[str]:
@@ -97,18 +114,17 @@ def test_84_85_validity(api, lab):
 
 
 def test_86_89_deployment_and_quality(api, lab):
-    """86: a withdrawn version is gone now but found at a state time between; 89: quality does not filter."""
-    target = lab["versions"][K2_BEGINS[1]]
-    created = dt.datetime.now(dt.UTC)
-    time.sleep(0.01)
+    """86: a withdrawn version is gone now, found at a state time between its creation and the withdrawal, and
+    not at a state time before its creation, when the versions created earlier are; 89: quality does not
+    filter."""
+    before = dt.datetime.now(dt.UTC).isoformat()
+    target = version(api, lab, "K2", "P1", "2016-01-01T00:00:00+01:00")
     between = dt.datetime.now(dt.UTC).isoformat()
-    time.sleep(0.01)
     expect(api.put(f"calibration_constant_versions/{target['id']}", {"calibration_constant_version": {
         "flg_deployed": False, "flg_good_quality": False}}), 200)
-    assert begins(lookup(api, lab, "get_closest_version")) == ["2014-11-01"]
+    assert begins(lookup(api, lab, "get_closest_version")) == ["2015-05-26"]
     assert lookup(api, lab, "get_closest_version", snapshot_at=between)["id"] == target["id"]
-    before = (created - dt.timedelta(days=1)).isoformat()
-    assert lookup(api, lab, "get_closest_version", snapshot_at=before, status=404) == NOT_FOUND
+    assert begins(lookup(api, lab, "get_closest_version", snapshot_at=before)) == ["2015-05-26"]
     expect(api.put(f"calibration_constant_versions/{target['id']}", {"calibration_constant_version": {
         "flg_deployed": True}}), 200)
     assert lookup(api, lab, "get_closest_version")["id"] == target["id"]  # bad quality, still chosen
@@ -123,6 +139,45 @@ def test_87_by_detector(api, lab):
     both = expect(api.get(path, f"{ids}&karabo_da=&event_at=2014-05-24"), 200)
     assert [v["physical_detector_unit"]["physical_name"] for v in both] == ["P1", "P2"]
     expect(api.get(path, f"calibration_constant_ids=%5B{lab['K1']['id']}%5D&detector_id=999"), 404, NOT_FOUND)
+
+
+def test_86_demo_undeployed_never_returned(demo, spb):
+    """86: the demo's version created undeployed is returned by no lookup (nor ``get_by_detector_conditions``),
+    even at its own ``begin_at`` and with a state time (it never had a deployment interval): R2 (then R1)."""
+    hidden = spb["undeployed"]
+    assert hidden["flg_deployed"] is False
+    pdu = {"calibration_constant_ids": f"[{spb['K']}]", "event_at": hidden["begin_at"],
+           "physical_detector_unit_id": hidden["physical_detector_unit"]["id"]}
+    detector = {"calibration_constant_ids": f"[{spb['K']}]", "event_at": hidden["begin_at"],
+                "detector_id": spb["detector"]["id"], "karabo_da": "AGIPD00"}
+    for state in ({}, {"snapshot_at": dt.datetime.now(dt.UTC).isoformat()}):
+        for segment in ("get_version", "get_closest_version", "get_prior_in_time_version"):
+            assert ask(demo, spb["K"], segment, **pdu, **state)["report_id"] == spb["R2"], (segment, state)
+        everything = ask(demo, spb["K"], "get_all_versions", **pdu, **state)
+        assert [v["report_id"] for v in everything] == [spb["R2"], spb["R1"]], state
+        by_detector = ask(demo, spb["K"], "get_closest_version_by_detector", **detector, **state)
+        assert [v["report_id"] for v in by_detector] == [spb["R2"]], state
+    condition = expect(demo.get(f"conditions/{hidden['calibration_constant']['condition_id']}"), 200)
+    body = {"parameters_conditions_attributes": [{"parameter_name": c["parameter_name"], "value": c["value"]}
+                                                 for c in condition["parameters_conditions"]]}
+    for strategy in ("closest", "prior"):
+        query = {"detector_identifier": "SPB_DET_AGIPD1M-1", "karabo_da": "AGIPD00", "begin_at_strategy": strategy,
+                 "calibration_id": hidden["calibration_constant"]["calibration_id"], "event_at": hidden["begin_at"]}
+        found = expect(demo.request("GET", "calibration_constant_versions/get_by_detector_conditions", json=body,
+                                    query=urlencode(query)), 200)
+        assert [v["report_id"] for v in found] == [spb["R2"]], strategy
+
+
+def test_87_by_detector_demo(demo, spb):
+    """87: SPB AGIPD with ``K`` = [the A352 Offset constant] (event now): ``karabo_da=AGIPD00`` → one version,
+    R2's; empty ``karabo_da`` → 16, one per PDU mapped now (AGIPD07 = M516), all R2, by ``karabo_da``."""
+    query = {"calibration_constant_ids": f"[{spb['K']}]", "detector_id": spb["detector"]["id"]}
+    one = ask(demo, spb["K"], "get_closest_version_by_detector", karabo_da="AGIPD00", **query)
+    assert [(v["physical_detector_unit"]["karabo_da"], v["report_id"]) for v in one] == [("AGIPD00", spb["R2"])]
+    every = ask(demo, spb["K"], "get_closest_version_by_detector", karabo_da="", **query)
+    assert [(v["physical_detector_unit"]["karabo_da"], v["report_id"]) for v in every] == [
+        (f"AGIPD{m:02d}", spb["R2"]) for m in range(16)]
+    assert every[7]["physical_detector_unit"]["physical_name"] == "AGIPD_SIV1_AGIPDV11_M516"
 
 
 def test_88_unknown_path_constant(api, lab):

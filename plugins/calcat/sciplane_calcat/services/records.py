@@ -245,7 +245,7 @@ def equals(column: peewee.Field) -> Callable[[str], Any]:
             return NOTHING
         if number is scalars.NOT_GIVEN:
             return column.is_null()
-        return column == number if -(2 ** (bits - 1)) <= number < 2 ** (bits - 1) else NOTHING
+        return column == number if scalars.fits(number, bits) else NOTHING
     return condition
 
 

@@ -91,7 +91,7 @@ def read_body(fields: list[Field], body: dict, tz: str, *, current: Any = None) 
         if isinstance(value, str) and field.max_length is not None and len(value) > field.max_length:
             errors.add(field.name, too_long(field.max_length))
             continue
-        if field.kind == "int" and value is not None and not -(2 ** (field.bits - 1)) <= value < 2 ** (field.bits - 1):
+        if field.kind == "int" and value is not None and not scalars.fits(value, field.bits):
             errors.add(field.name, OUT_OF_RANGE)
             continue
         values[field.column_name] = value

@@ -83,9 +83,14 @@ def last(value: Any) -> Any:
     return value[-1] if isinstance(value, list) else value
 
 
+def fits(number: int, bits: int) -> bool:
+    """Whether ``number`` fits a signed integer column of ``bits`` bits."""
+    return -(2 ** (bits - 1)) <= number < 2 ** (bits - 1)
+
+
 def fits_id(number: int) -> bool:
     """Whether ``number`` can be a row id (a 32-bit column); larger ones match nothing."""
-    return -(2 ** 31) <= number < 2 ** 31
+    return fits(number, 32)
 
 
 def optional_int(value: Any) -> int | None:
