@@ -24,6 +24,10 @@ def groups(cat: Catalogue, version: str) -> list[EndpointGroup]:
     reader = WRITES if settings.anonymous_read else True
     # Uploads may be as large as max_upload_bytes plus the multipart framing; every other body is JSON.
     upload_limit = settings.max_upload_bytes + MULTIPART_OVERHEAD
+    # Both dialects: DRF's paths with or without the trailing slash, DRF's error bodies, JSON bodies by default,
+    # and HEAD only where a download route turns it on (spec: 405 elsewhere).
+    conventions = {"slashes": "tolerant", "error_renderer": errors.render, "max_body_bytes": settings.max_json_bytes,
+                   "head": False}
     built = []
     if settings.tom.enabled:
         accounts = cat.accounts
@@ -37,15 +41,14 @@ def groups(cat: Catalogue, version: str) -> list[EndpointGroup]:
             Route("/api/dataproducts/{product_id:uint(9)}/header/", ProductHeader(cat), name="tom-product-header",
                   require_identity=reader),
             Route("/api/dataproducts/{product_id:uint(9)}/download/", ProductDownload(cat),
-                  name="tom-product-download", require_identity=reader),
+                  name="tom-product-download", require_identity=reader, head=True),
             Route("/api/reduceddatums/", Datums(cat, settings.tom), name="tom-datums", require_identity=reader),
             Route("/api/reduceddatums/{datum_id:uint(18)}/", DatumItem(cat), name="tom-datum",
                   require_identity=reader),
             Route("/api/targets/", Targets(settings, settings.tom), name="tom-targets", require_identity=reader),
             Route("/api/targets/{target_id:uint(9)}/", TargetItem(cat), name="tom-target",
                   require_identity=reader),
-        ], slashes="tolerant", error_renderer=errors.render, max_body_bytes=settings.max_json_bytes,
-            description="TOM Toolkit data products"))
+        ], description="TOM Toolkit data products", **conventions))
     if settings.gsp.enabled:
         accounts = cat.accounts
         built.append(EndpointGroup("dataproducts-gsp", settings.gsp.mount, [
@@ -54,9 +57,9 @@ def groups(cat: Catalogue, version: str) -> list[EndpointGroup]:
             Route("/api/files/{file_id:uint(9)}/", FileItem(cat), name="gsp-file", require_identity=reader),
             Route("/api/files/header/", FileHeader(cat), name="gsp-file-header", require_identity=reader),
             Route("/api/files/{file_id:uint(9)}/download/", FileDownload(cat), name="gsp-file-download",
-                  require_identity=reader),
+                  require_identity=reader, head=True),
             Route("/downloads/{token}/{day}/{directory}/{file_name}", Downloads(cat), name="gsp-downloads",
-                  require_identity=reader),
+                  require_identity=reader, head=True),
             Route("/api/proposals/", Proposals(settings, settings.gsp, accounts), name="gsp-proposals",
                   require_identity=reader),
             Route("/api/proposals/{proposal_id:uint(9)}/", ProposalItem(accounts), name="gsp-proposal",
@@ -66,6 +69,5 @@ def groups(cat: Catalogue, version: str) -> list[EndpointGroup]:
             *(Route(f"/api/files/{action}/", Unported(), name=f"gsp-{action.replace('/', '-')}",
                     require_identity=True) for action in UNPORTED),
             Route("/api/email/", Unported(), name="gsp-email", require_identity=True),
-        ], slashes="tolerant", error_renderer=errors.render, max_body_bytes=settings.max_json_bytes,
-            description="Goodman pipeline (GSP Live) files"))
+        ], description="Goodman pipeline (GSP Live) files", **conventions))
     return built

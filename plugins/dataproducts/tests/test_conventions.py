@@ -3,6 +3,8 @@ unknown filters, and the pagination envelope in both modes with absolute, sorted
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from sciplane.testing import RawClient
@@ -89,3 +91,25 @@ def test_unknown_filters_are_refused_with_the_valid_names(app, people):
 
 def test_staff_see_only_their_own_groups(app, people):
     assert get(app, "/tom/api/groups/", "", people["staff"]).json["count"] == 0
+
+
+def test_head_is_served_on_downloads_only(app, people):
+    """Spec §6: HEAD on a download endpoint, 405 everywhere else; OPTIONS and the 405 agree on ``Allow``, which
+    names HEAD exactly where it is served."""
+    downloads = {"tom-product-download", "gsp-file-download", "gsp-downloads"}
+    client, token = RawClient(app), {"Authorization": f"Token {people['staff']}"}
+    seen = set()
+    for template, (group, route) in app.sciplane.routes.by_template.items():
+        if not group.name.startswith("dataproducts-"):
+            continue
+        seen.add(route.name)
+        path = template.replace("{token}", "t").replace("{day}", "2024-01-01")
+        path = re.sub(r"\{[^}]*\}", "1", path)
+        head = client.simulate_request("HEAD", path, headers=token)
+        allow = client.simulate_request("OPTIONS", path).headers["allow"].split(", ")
+        assert "GET" in allow and ("HEAD" in allow) is (route.name in downloads), (path, allow)
+        if route.name in downloads:
+            assert head.status_code in (200, 404), (path, head.status_code)  # 404: nothing stored under id 1
+        else:
+            assert head.status_code == 405 and head.headers["allow"].split(", ") == allow, (path, head.headers)
+    assert downloads <= seen

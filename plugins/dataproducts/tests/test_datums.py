@@ -8,9 +8,12 @@ import datetime as dt
 import pytest
 
 from sciplane.testing import count_statements
+from sciplane_dataproducts.models import TARGET, USER, VIEW, Grant
 
 HOST = "http://falconframework.org"
 POINT = {"magnitude": 15.582, "filter": "r", "error": 0.005}
+CSV = b"time,filter,magnitude,error\n55959.07,r,15.582,0.005\n"
+CSV_MORE = b"55960.07,V,15.676,0.007\n55960.07,r,15.676,0.007\n"  # with CSV, the 3 rows of spec §12
 
 
 @pytest.fixture
@@ -45,11 +48,26 @@ def test_08_09_single_posts_and_duplicates(tom, target):
     assert tom("GET", "reduceddatums/", query=f"target__id={target}").json["count"] == 3
 
 
-def test_18_19_bad_datums(tom, target):
-    hidden = tom("POST", "targets/", user="other", body={"name": "O", "type": "SIDEREAL", "ra": 1, "dec": 1}).json
+def test_18_19_bad_datums(tom, target, world):
+    sidereal = {"type": "SIDEREAL", "ra": 1, "dec": 1}
+    hidden = tom("POST", "targets/", user="other", body={"name": "O", **sidereal}).json
     refused = tom("POST", "reduceddatums/", body=datum(hidden["id"]))
     assert refused.status_code == 400 and refused.json["target"] == [f'Invalid pk "{hidden["id"]}" - object does not '
                                                                     "exist."]
+    # Scenario 18 proper: other's targets that owner may view (by level, by a grant) but not change.
+    public = tom("POST", "targets/", user="other", body={"name": "P", "permissions": "PUBLIC", **sidereal}).json["id"]
+    granted = tom("POST", "targets/", user="other", body={"name": "G", **sidereal}).json["id"]
+    Grant.create(object_type=TARGET, object_id=granted, grantee_type=USER, grantee_id=world["users"]["owner"].id,
+                 perm=VIEW)
+    for viewable in (public, granted):
+        assert tom("GET", f"targets/{viewable}/").status_code == 200
+        refused = tom("POST", "reduceddatums/", body=datum(viewable))
+        assert refused.status_code == 400 and refused.headers["content-type"] == "application/json"
+        message = [f'Invalid pk "{viewable}" - object does not exist.']
+        assert (refused.json["code"], refused.json["errors"], refused.json["target"]) == (
+            "validation_failed", {"target": message}, message)
+        assert set(refused.json) - {"title", "code", "description", "detail", "errors"} == {"target"}
+        assert tom("GET", "reduceddatums/", query=f"target__id={viewable}").json["count"] == 0
     kind = tom("POST", "reduceddatums/", body=datum(target, data_type="bogus"))
     assert kind.status_code == 400 and kind.json["data_type"] == [
         "Not a valid data_type. Valid data_types are photometry, fits_file, spectroscopy, image_file."]
@@ -78,22 +96,32 @@ def test_21_bulk(tom, target, dp_settings):
     assert too_many.status_code == 413 and too_many.json["max_items"] == 10
 
 
-def test_10_11_12_filters_and_visibility(tom, target):
+def test_10_11_12_filters_and_visibility(tom, upload, target):
     for i in range(3):
         tom("POST", "reduceddatums/", body=datum(target, timestamp=f"2012-03-0{i + 1}T00:00:00Z"))
     for query in ("target_name=T", "target_name=alias", "target_name=ALIAS ONE"):
         assert tom("GET", "reduceddatums/", query=query).json["count"] == 3, query  # distinct, not 6
-    assert tom("GET", "reduceddatums/", query="data_product_pk=999999").json["count"] == 0
-    assert tom("GET", "reduceddatums/", query="data_product_name=nomatch").json["count"] == 0
+    # Scenario 11: a product of 3 rows beside the 3 broker datums; both spellings of each product filter.
+    made = upload("/tom/api/dataproducts/", {"target": target, "data_product_type": "photometry",
+                                             "product_id": "pid1"}, ("lc.csv", CSV + CSV_MORE)).json
+    rows = sorted(d["id"] for d in made["reduceddatum_set"])
+    by_id = tom("GET", "reduceddatums/", query=f"data_product__id={made['id']}").json
+    by_pk = tom("GET", "reduceddatums/", query=f"data_product_pk={made['id']}").json
+    assert by_pk == by_id and by_pk["count"] == 3 and sorted(d["id"] for d in by_pk["results"]) == rows
+    for query in ("data_product_pk=999999", "data_product_product_id=nomatch", "data_product_name=nomatch"):
+        assert tom("GET", "reduceddatums/", query=query).json["count"] == 0, query
+    assert tom("GET", "reduceddatums/", query="data_product_product_id=PID").json["count"] == 3  # it does match
     assert tom("GET", "reduceddatums/", query="timestamp__gte=2012-03-02T00:00:00Z").json["count"] == 2
-    unknown = tom("GET", "reduceddatums/", query="data_product_pkk=1").json
-    assert unknown["code"] == "unknown_filter"
+    unknown = tom("GET", "reduceddatums/", query="data_product_pkk=1")
+    assert unknown.status_code == 400 and unknown.headers["content-type"] == "application/json"
+    assert unknown.json["code"] == "unknown_filter"
+    assert unknown.json["detail"].startswith("Unknown query parameter(s): data_product_pkk. Valid parameters: ")
     assert {"data_product__id", "data_product_pk", "data_product_name", "data_product_product_id"} <= set(
-        unknown["valid_parameters"])
+        unknown.json["valid_parameters"])
     assert tom("GET", "reduceddatums/", query="target__id=abc").json["target__id"] == ["Enter a number."]
     one = tom("GET", "reduceddatums/", query="ordering=-timestamp").json["results"][0]
     assert one["timestamp"] == "2012-03-03T00:00:00Z"
-    assert tom("GET", "reduceddatums/", user="member").json["count"] == 3
+    assert tom("GET", "reduceddatums/", user="member").json["count"] == 6
     assert tom("GET", "reduceddatums/", user="other").json["count"] == 0
     assert tom("GET", f"reduceddatums/{one['id']}/", user="other").json["detail"] == (
         "No ReducedDatum matches the given query.")
@@ -130,9 +158,6 @@ def test_22_links_through_a_proxy_to_a_moved_mount(make_app, world, tom, target)
     assert page["next"] == "https://example.org/t2/api/reduceddatums/?limit=1&offset=1"
     root = moved.simulate_get("/t2/api/", headers=headers).json
     assert root["targets"] == "https://example.org/t2/api/targets/"
-
-
-CSV = b"time,filter,magnitude,error\n55959.07,r,15.582,0.005\n"
 
 
 @pytest.mark.parametrize("dp_settings", [{"target_permissions_only": False}])

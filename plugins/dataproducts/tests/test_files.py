@@ -203,6 +203,9 @@ def test_42_download_path(send, api, catalogue):
     got = api("GET", url, user="pi")
     assert got.status_code == 200 and hashlib.sha256(got.content).hexdigest() == record["sha256"]
     assert got.headers["content-type"] == "application/fits"
+    for path in (url, f"/gsp/api/files/{record['id']}/download/"):  # HEAD: the headers of that answer, no body
+        head = api("HEAD", path, user="pi")
+        assert (head.status_code, head.content, head.headers["content-length"]) == (200, b"", str(len(got.content)))
     parts = url.split("/")
     parts[4] = "19990101"
     assert api("GET", "/".join(parts), user="pi").status_code == 404

@@ -33,14 +33,16 @@ def product(upload, target):
     return make
 
 
-def tom_cells(tom, actor, made, fresh):
-    listed = tom("GET", "dataproducts/", user=actor)
+def tom_cells(tom, actor, made, fresh, collection="dataproducts"):
+    """An actor's row: list, detail, download (products only) of ``made``, and delete of ``fresh``."""
+    listed = tom("GET", f"{collection}/", user=actor)
     ident = made["id"]
     cells = {"list": listed.status_code if listed.status_code != 200 else
              ("yes" if ident in [p["id"] for p in listed.json["results"]] else "no"),
-             "detail": tom("GET", f"dataproducts/{ident}/", user=actor).status_code,
-             "download": tom("GET", f"dataproducts/{ident}/download/", user=actor).status_code,
-             "delete": tom("DELETE", f"dataproducts/{fresh['id']}/", user=actor).status_code}
+             "detail": tom("GET", f"{collection}/{ident}/", user=actor).status_code}
+    if collection == "dataproducts":
+        cells["download"] = tom("GET", f"{collection}/{ident}/download/", user=actor).status_code
+    cells["delete"] = tom("DELETE", f"{collection}/{fresh['id']}/", user=actor).status_code
     if listed.status_code == 200:
         assert listed.json["count"] == len(listed.json["results"])
     return cells
@@ -50,6 +52,11 @@ MODE_B = {"owner": ("yes", 200, 200, 204), "member": ("yes", 200, 200, 204), "ot
           "staff": ("yes", 200, 200, 204), None: (401, 401, 401, 401)}
 MODE_A = {"owner": ("yes", 200, 200, 204), "member": ("yes", 200, 200, 403), "other": ("no", 404, 404, 404),
           "staff": ("yes", 200, 200, 204), None: (401, 401, 401, 401)}
+
+
+def without_download(row: tuple) -> tuple:
+    """A product's row of scenarios 48-49 as its datums' row: list, detail, delete."""
+    return row[:2] + row[3:]
 
 
 @pytest.mark.parametrize("dp_settings", [{"target_permissions_only": False}])
@@ -109,23 +116,25 @@ def test_50_goodman_matrix(gsp, goodman, actor):
 
 
 @pytest.mark.parametrize("dp_settings", [{"target_permissions_only": False}, {"target_permissions_only": True}])
-def test_51_datums_inherit(tom, product, target, dp_settings, world):
+@pytest.mark.parametrize("actor", ACTORS)
+def test_51_datums_inherit(tom, product, target, dp_settings, actor):
+    rows = MODE_A if dp_settings["target_permissions_only"] else MODE_B
     made = product()
-    datum = made["reduceddatum_set"][0]["id"]
-    broker = tom("POST", "reduceddatums/", body={"target": target, "data_type": "photometry",
-                                                 "value": {"magnitude": 1}}).json["id"]
-    mode_b = not dp_settings["target_permissions_only"]
-    for actor in ("owner", "member", "other", "staff"):
-        visible = actor != "other"
-        listed = {d["id"] for d in tom("GET", "reduceddatums/", user=actor).json["results"]}
-        assert (datum in listed) is visible and (broker in listed) is visible
-        assert tom("GET", f"reduceddatums/{datum}/", user=actor).status_code == (200 if visible else 404)
-    # member may delete the product's datums in mode B (a group delete grant), not in mode A (no delete on T);
-    # nobody but the owner and staff may delete the broker datum (its creator; delete on T).
-    assert tom("DELETE", f"reduceddatums/{datum}/", user="member").status_code == (204 if mode_b else 403)
-    assert tom("DELETE", f"reduceddatums/{broker}/", user="member").status_code == 403
-    assert tom("DELETE", f"reduceddatums/{broker}/", user="other").status_code == 404
-    assert tom("DELETE", f"reduceddatums/{broker}/", user="owner").status_code == 204
+    # The product's two datums: one to look at, a fresh one to delete; they follow the product's row.
+    assert tuple(tom_cells(tom, actor, *made["reduceddatum_set"], "reduceddatums").values()) == without_download(
+        rows[actor])
+    # Broker datums with no product follow T's rules in both modes: view and change for collab, no delete; those
+    # are mode A's product rules.
+    broker = [tom("POST", "reduceddatums/", body={"target": target, "data_type": "photometry",
+                                                  "value": {"magnitude": m}}).json for m in (1, 2)]
+    assert tuple(tom_cells(tom, actor, *broker, "reduceddatums").values()) == without_download(MODE_A[actor])
+    if actor == "member":
+        # A datum's creator may delete it: member holds no delete on T, nor (in mode A) on the product.
+        for extra in ({"data_product": made["id"]}, {}):
+            own = tom("POST", "reduceddatums/", user="member", body={"target": target, "data_type": "photometry",
+                                                                    "value": {"magnitude": 3}, **extra})
+            assert own.status_code == 201 and own.json["data_product"] == extra.get("data_product"), own.json
+            assert tom("DELETE", f"reduceddatums/{own.json['id']}/", user="member").status_code == 204
 
 
 def test_52_leak_sweep(tom, gsp, product, goodman, world):

@@ -148,15 +148,23 @@ def test_12_13_no_view_and_view_without_delete(post, tom, target):
 
 @pytest.mark.parametrize("dp_settings", [{"target_permissions_only": False}])
 def test_14_groups_in_mode_b(post, tom, target, world):
-    shared = post(photometry(target, groups="collab")).json
-    assert shared["groups"] == [{"id": world["collab"], "name": "collab"}]
+    made = post(photometry(target, groups="collab"))
+    assert made.status_code == 201 and made.json["groups"] == [{"id": world["collab"], "name": "collab"}]
+    shared = made.json
     private = post(photometry(target), file=("other.csv", CSV.replace(b"r,", b"i,"))).json
+    assert private["groups"] == []
     for user, ids in (("member", [shared["id"]]), ("other", []), ("owner", [private["id"], shared["id"]]),
                       ("staff", [private["id"], shared["id"]])):
         assert [p["id"] for p in tom("GET", "dataproducts/", user=user).json["results"]] == ids
-    assert tom("GET", f"dataproducts/{shared['id']}/download/", user="member").status_code == 200
-    assert tom("GET", f"dataproducts/{shared['id']}/", user="other").status_code == 404
+        for product in (shared["id"], private["id"]):  # detail and download agree with the list
+            for path in (f"dataproducts/{product}/", f"dataproducts/{product}/download/"):
+                resp = tom("GET", path, user=user)
+                assert resp.status_code == (200 if product in ids else 404), (user, path)
+    hidden = tom("GET", f"dataproducts/{shared['id']}/download/", user="other")
+    assert hidden.headers["content-type"] == "application/json"
+    assert hidden.json["detail"] == "No DataProduct matches the given query."
     refused = post(photometry(target, groups="nope"), file=("x.csv", CSV))
+    assert refused.status_code == 400
     assert refused.json["groups"] == ['Invalid group "nope": not found or you are not a member.']
 
 

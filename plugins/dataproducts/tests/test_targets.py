@@ -3,7 +3,7 @@ grants and level, filters, updates and deletion."""
 
 from __future__ import annotations
 
-from sciplane_dataproducts.models import Datum, Product, Target
+from sciplane_dataproducts.models import Datum, Group, Product, Target
 
 M31 = {"name": "M31", "type": "SIDEREAL", "ra": 10.684708, "dec": 41.26875}
 
@@ -101,10 +101,15 @@ def test_updates_need_change_and_deletes_need_delete(tom, app):
         assert not Target.select().where(Target.id == target["id"]).exists()
 
 
-def test_27_groups(tom, app):
-    assert tom("GET", "groups/", user="member").json["results"][0]["name"] == "collab"
-    assert tom("POST", "groups/", user="member", body={"name": "new"}).status_code == 403
+def test_27_groups(tom, app, world):
+    mine = tom("GET", "groups/", user="member").json
+    assert mine["count"] == 1 and mine["results"] == [{"id": world["collab"], "name": "collab"}]
+    for user in ("member", "other"):
+        refused = tom("POST", "groups/", user=user, body={"name": "new"})
+        assert refused.status_code == 403 and refused.headers["content-type"] == "application/json"
+        assert refused.json["code"] == "permission_denied"
     with app.sciplane.database.connection_context():
+        assert not Group.select().where(Group.name_key == "new").exists()
         other_id = app.sciplane.accounts.find_user("other").id
     created = tom("POST", "groups/", user="staff", body={"name": "Survey", "members": [other_id, "member"]})
     assert created.status_code == 201 and created.json["name"] == "Survey"

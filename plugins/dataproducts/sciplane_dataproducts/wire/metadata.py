@@ -29,8 +29,9 @@ def with_choices(fields: Mapping[str, dict], name: str, values: tuple[str, ...])
 
 
 def allow(resource: object) -> str:
+    """The ``Allow`` of a list or detail resource: no HEAD, which the dialects serve on downloads only."""
     methods = [m for m in METHODS if callable(getattr(resource, f"on_{m.lower()}", None))]
-    return ", ".join([*methods, *(["HEAD"] if "GET" in methods else []), "OPTIONS"])
+    return ", ".join([*methods, "OPTIONS"])
 
 
 def collection(resp: falcon.Response, resource: object, *, name: str, description: str,
