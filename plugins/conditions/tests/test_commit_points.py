@@ -104,7 +104,9 @@ def contents(nested: dict) -> State:
 
 
 def test_88_streamed_gt_is_one_commit_point(base):
-    """88: a streamed ``globalTag/GT1`` read during attaches is the state its ETag names, whole."""
+    """88: a streamed ``globalTag/GT1`` read during attaches is the state its ETag names, whole: each list holds
+    exactly the IOVs, and so the count, that the writes up to that counter left in it (the stored ``iov_count``
+    follows the same writes: scenario 104)."""
     writer = Writer(base)
     reads: list[tuple[int, State]] = []
     with writer:
@@ -116,8 +118,6 @@ def test_88_streamed_gt_is_one_commit_point(base):
     for k, seen in reads:
         expected = writer.state_at(k)
         assert seen == expected, f"the body is not the state after {k} writes"
-        for name in writer.lists:  # the list's own count agrees with what was streamed
-            assert len(seen[name]) == len(expected[name])
 
 
 def test_103_clone_under_writes_is_one_commit_point(base):

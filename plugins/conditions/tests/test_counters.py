@@ -61,6 +61,8 @@ def check_counts(api: Api, truth: Truth, views) -> None:
         assert (row["payload_lists_count"], row["payload_iov_count"]) == truth.gt_counts(gt) == views[gt][1], gt
     listed = api.ok(api.get("payload-lists", "page=1&page_size=1000")).json["results"]
     assert {row["name"]: row["iov_count"] for row in listed} == {name: truth.iovs[name] for name in truth.lists}
+    for name in truth.lists:  # by-name is a query of its own
+        assert api.ok(api.get(f"payload-lists/by-name/{name}")).json["iov_count"] == truth.iovs[name], name
 
 
 def span(rng: random.Random) -> dict:
