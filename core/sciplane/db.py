@@ -9,6 +9,7 @@ connection open, so gunicorn can fork workers safely.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import functools
@@ -16,6 +17,7 @@ import logging
 import operator
 import random
 import re
+import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -69,13 +71,69 @@ def is_postgres(db: peewee.Database | peewee.DatabaseProxy | None = None) -> boo
     return isinstance(target, peewee.PostgresqlDatabase)
 
 
+class WriterTurns:
+    """Write transactions of one process on one SQLite file, let in one at a time in the order they asked.
+
+    SQLite admits one writer and makes the others poll its lock, sleeping up
+    to 100 ms between tries; a thread that commits and begins again at once
+    finds the lock taken at almost every try of the others, and can keep one
+    of them waiting for the whole busy timeout (then a 503) while it writes on.
+    Queueing here first makes the turns fair between the threads of a
+    process; other processes still meet on the busy timeout.
+    """
+
+    def __init__(self, timeout_s: float):
+        self.timeout_s = timeout_s
+        self._changed = threading.Condition()
+        self._waiting: collections.deque[object] = collections.deque()
+        self._taken = False
+
+    @contextlib.contextmanager
+    def turn(self) -> Iterator[None]:
+        me = object()
+        with self._changed:
+            self._waiting.append(me)
+            if not self._changed.wait_for(lambda: not self._taken and self._waiting[0] is me, self.timeout_s):
+                self._waiting.remove(me)
+                self._changed.notify_all()
+                # The words SQLite itself uses, so the error is answered like its own busy timeout.
+                raise peewee.OperationalError("database is locked (waited for another writer of this process)")
+            self._waiting.popleft()
+            self._taken = True
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._taken = False
+                self._changed.notify_all()
+
+
+class PooledSqlite(PooledSqliteDatabase):
+    """peewee's SQLite pool, with the process's queue of writers."""
+
+    def __init__(self, *args: Any, busy_timeout_ms: int, **kwargs: Any):
+        self.writer_turns = WriterTurns(busy_timeout_ms / 1000)
+        super().__init__(*args, pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": busy_timeout_ms,
+                                         "synchronous": "normal"}, **kwargs)
+
+
+@contextlib.contextmanager
+def _queued_write(db: peewee.Database | peewee.DatabaseProxy, turns: WriterTurns) -> Iterator[None]:
+    with turns.turn(), db.atomic(lock_type="IMMEDIATE"):
+        yield
+
+
 def write_transaction(db: peewee.Database | peewee.DatabaseProxy | None = None):
-    """A transaction for writes: ``BEGIN IMMEDIATE`` on SQLite, so writers
-    queue on the busy timeout instead of failing when they upgrade a read
-    lock; an ordinary transaction on PostgreSQL."""
+    """A transaction for writes: on SQLite ``BEGIN IMMEDIATE`` after this
+    process's earlier writers (:class:`WriterTurns`), so writers queue
+    instead of failing when they upgrade a read lock; an ordinary
+    transaction on PostgreSQL.  Nested, a savepoint of the caller's."""
     db = db or database
     if is_sqlite(db):
-        return db.atomic(lock_type="IMMEDIATE")
+        turns = getattr(db.obj if isinstance(db, peewee.DatabaseProxy) else db, "writer_turns", None)
+        if turns is None or db.in_transaction():
+            return db.atomic(lock_type="IMMEDIATE")
+        return _queued_write(db, turns)
     return db.atomic()
 
 
@@ -147,12 +205,8 @@ def connect(url: str, *, pool_size: int = 8, pool_timeout: int = 10, stale_timeo
             raise StartupError("database.url: an in-memory SQLite database cannot be shared between "
                                "connections; give a file path")
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return PooledSqliteDatabase(
-            path,
-            pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": busy_timeout_ms,
-                     "synchronous": "normal"},
-            max_connections=pool_size, stale_timeout=stale_timeout, timeout=pool_timeout,
-            check_same_thread=False)
+        return PooledSqlite(path, busy_timeout_ms=busy_timeout_ms, max_connections=pool_size,
+                            stale_timeout=stale_timeout, timeout=pool_timeout, check_same_thread=False)
     if url.startswith(("postgres://", "postgresql://")):
         params = parse_url(url, unquote_password=True, unquote_user=True)
         name = params.pop("database")

@@ -172,6 +172,63 @@ def test_sqlite_lock_timeout_is_503(serving, sciplane_database_url):
         holder.close()
 
 
+def test_sqlite_writers_of_a_process_take_turns_in_the_order_they_asked(tmp_path):
+    """A thread that commits and begins again at once does not jump a writer already waiting (SQLite alone would
+    let it: the waiter only polls the lock)."""
+    from sciplane.db import connect
+
+    db = connect(f"sqlite:///{tmp_path}/turns.db")
+    db.execute_sql("CREATE TABLE log (who TEXT)")
+    holding, go_on = threading.Event(), threading.Event()
+
+    def eager():
+        with write_transaction(db):
+            holding.set()
+            go_on.wait(5)
+            db.execute_sql("INSERT INTO log VALUES ('eager 1')")
+        with write_transaction(db):
+            db.execute_sql("INSERT INTO log VALUES ('eager 2')")
+
+    def patient():
+        with write_transaction(db):
+            db.execute_sql("INSERT INTO log VALUES ('patient')")
+
+    threads = [threading.Thread(target=eager), threading.Thread(target=patient)]
+    threads[0].start()
+    assert holding.wait(5)
+    threads[1].start()
+    for _ in range(400):  # until the patient writer is queued behind the eager one
+        if db.writer_turns._waiting:
+            break
+        threading.Event().wait(0.005)
+    go_on.set()
+    for thread in threads:
+        thread.join(10)
+    assert [row[0] for row in db.execute_sql("SELECT who FROM log ORDER BY rowid")] == [
+        "eager 1", "patient", "eager 2"]
+    db.close_all()
+
+
+def test_a_writer_that_waits_out_the_busy_timeout_behind_its_own_process_is_a_503(serving, sciplane_database_url):
+    if sciplane_database_url:
+        pytest.skip("SQLite-specific")
+
+    class Write:
+        def on_post(self, req, resp):
+            with write_transaction():
+                Thing.create(name="w")
+
+    client = serving(Write(), database={"busy_timeout_ms": 50})
+    turns = client.app.sciplane.database.writer_turns
+    with turns.turn():  # another thread of this process is writing
+        resp = client.simulate_post("/p/x")
+    assert resp.status_code == 503 and resp.json["code"] == "database_busy"
+    assert not turns._waiting  # the refused writer left the queue: the next one goes in
+    assert client.simulate_post("/p/x").status_code in (200, 204)
+    with client.app.sciplane.database.connection_context():
+        assert Thing.select().count() == 1
+
+
 def test_snapshot_streams_from_one_transaction(serving):
     from sciplane import Snapshot
     from sciplane.auth.models import User
