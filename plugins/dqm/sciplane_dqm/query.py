@@ -130,16 +130,14 @@ def page_size(params: Mapping[str, Any], default: int = 50, maximum: int = 500) 
     raw = params.get("page_size")
     if raw is None:
         return default
-    try:
-        size = _int(raw if isinstance(raw, str) else raw[-1])
-    except ValueError:
-        size = 0
-    if size < 1:
+    digits = (raw if isinstance(raw, str) else raw[-1]).strip()
+    if not digits.isascii() or not digits.isdigit() or not digits.strip("0"):
         raise ValidationFailed("invalid page_size", errors={"query": {"page_size": ["must be an integer >= 1"]}})
-    return min(size, maximum)
+    significant = digits.lstrip("0")  # however many digits a size above the maximum has, it is clamped
+    return maximum if len(significant) > len(str(maximum)) else min(int(significant), maximum)
 
 
-def fields(params: Mapping[str, Any], allowed: tuple[str, ...]) -> tuple[str, ...]:
+def wanted_fields(params: Mapping[str, Any], allowed: tuple[str, ...]) -> tuple[str, ...]:
     """The ``fields=`` include list (all fields when absent or empty), unknown names refused."""
     raw = params.get("fields")
     if not raw:

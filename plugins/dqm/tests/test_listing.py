@@ -236,3 +236,40 @@ def test_39_pages_stop_at_the_byte_limit(make_app, data_root):
     assert len(pages) > 1 and sum(len(page) for page in sizes) == 9
     assert all(sum(page) <= 10_000 or len(page) == 1 for page in sizes), sizes  # one row is sent whatever its size
     assert all(page["next"] for page in pages[:-1])
+
+
+def test_every_native_list_and_item_takes_fields_and_clamps_page_size(api, data_root):
+    """§7.1 holds for every list, not only the histograms: ``fields=`` cuts items to the names asked for (an
+    unknown name is a 422 listing the allowed ones), and a ``page_size`` above 500 is clamped however many digits
+    it has."""
+    from sciplane_dqm.resources.catalog import LS_FIELDS, RUN_FIELDS, TITLE_FIELDS
+    from sciplane_dqm.resources.views import FILE_FIELDS, JOB_FIELDS
+    from sciplane_dqm.services.histograms import ITEM_FIELDS
+
+    file = api.ingest(data_root / CSV_1D, (1, "lum"))[0]
+    job = expect(api.get("jobs/"), 200)["results"][0]
+    histogram = expect(api.get("histograms/", "page_size=1"), 200)["results"][0]
+    lists = {"files/": FILE_FIELDS, "jobs/": JOB_FIELDS, "runs/": RUN_FIELDS, "lumisections/": LS_FIELDS,
+             "titles/": TITLE_FIELDS, "histograms/": ITEM_FIELDS}
+    items = {f"files/{file['id']}": FILE_FIELDS, f"jobs/{job['id']}": JOB_FIELDS,
+             f"runs/{histogram['run_number']}": RUN_FIELDS, f"histograms/{histogram['id']}": ITEM_FIELDS}
+    for path, names in {**lists, **items}.items():
+        whole = expect(api.get(path), 200)
+        first = whole["results"][0] if path in lists else whole
+        assert tuple(first) == names, path  # every field by default, in the documented order
+        assert expect(api.get(path, "fields=" + ",".join(names)), 200) == whole, path
+        two = names[-1], names[0]
+        cut = expect(api.get(path, f"fields={two[0]},{two[1]}"), 200)
+        cut_first = cut["results"][0] if path in lists else cut
+        assert cut_first == {name: first[name] for name in two}, path
+        refused = expect(api.get(path, f"fields={names[0]},bogus"), 422)
+        assert refused["code"] == "validation_failed", path
+        assert "bogus" in str(refused["errors"]) and names[-1] in str(refused["errors"]), path
+    for path in lists:
+        for size in ("9" * 25, "0" * 20 + "501", "1000"):
+            assert expect(api.get(path, f"page_size={size}"), 200)["results"], (path, size)
+        for size in ("0", "000", "-1", "1.5", "٣", ""):
+            assert expect(api.get(path, f"page_size={size}"), 422)["code"] == "validation_failed", (path, size)
+    runs = api.all_pages("titles/", "page_size=" + "0" * 30 + "2&fields=title")  # leading zeros: a size of 2
+    assert runs and all(set(t) == {"title"} for t in runs)
+    assert len(expect(api.get("titles/", "page_size=0002"), 200)["results"]) == 2

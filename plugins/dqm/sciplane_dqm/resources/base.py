@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
 import falcon
 
 from sciplane import ValidationFailed, cache_control, conditional, database, hashed_etag
+
+from ..query import encode_cursor
 
 NO_STORE = "no-store"
 VERSION_SQL = ("SELECT (SELECT COALESCE(SUM(chunks_committed), 0) FROM dqm_parse_job), "
@@ -73,3 +75,24 @@ def link(req: falcon.Request, **replace: Any) -> str:
     params.update({k: v for k, v in replace.items() if v is not None})
     pairs = [(k, v) for k, values in params.items() for v in (values if isinstance(values, list) else [values])]
     return req.path.rstrip("/") + "/" + ("?" + urlencode(pairs, safe=",/") if pairs else "")
+
+
+def page_body(req: falcon.Request, results: list[dict[str, Any]], cursor: tuple | None) -> dict[str, Any]:
+    """A list page: ``next`` carries ``cursor``, the ordering key of the page's last item, when more follow."""
+    return {"next": link(req, next_token=encode_cursor(cursor)) if cursor else None, "previous": None,
+            "results": results}
+
+
+def listing(req: falcon.Request, rows: Sequence[Any], size: int, key: Callable[[Any], tuple],
+            render: Callable[[Sequence[Any]], list[dict[str, Any]]], wanted: tuple[str, ...]) -> dict[str, Any]:
+    """A page of a keyset list from up to ``size + 1`` rows in order (one beyond the page tells that more
+    follow); ``key`` gives a row's ordering key, and the items are ``render(page)`` cut to the ``fields=``
+    include list ``wanted``."""
+    page = rows[:size]
+    return page_body(req, [included(item, wanted) for item in render(page)],
+                      key(page[-1]) if len(rows) > size else None)
+
+
+def included(item: dict[str, Any], wanted: tuple[str, ...]) -> dict[str, Any]:
+    """``item`` cut to the ``fields=`` include list ``wanted`` (``item`` itself when that names every field)."""
+    return item if len(wanted) == len(item) else {name: item[name] for name in wanted}

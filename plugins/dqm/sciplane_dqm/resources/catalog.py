@@ -8,14 +8,17 @@ import peewee
 from sciplane import NotFound
 
 from ..models import Histogram, Lumisection, Run, Title
-from ..query import DIM, INT, INTS, REGEX, TEXT, TITLES, decode_cursor, encode_cursor, page_size, parse
+from ..query import DIM, INT, INTS, REGEX, TEXT, TITLES, decode_cursor, page_size, parse, wanted_fields
 from ..services import files, histograms
-from .base import Resource, link, not_modified
+from .base import Resource, included, listing, not_modified
 from .views import stamp
 
 RUN_FILTERS = {"run_number": INT, "run_number__gte": INT, "run_number__lte": INT, "run_number__in": INTS}
 LS_FILTERS = {**RUN_FILTERS, "ls_number": INT, "ls_number__gte": INT, "ls_number__lte": INT, "ls_number__in": INTS}
 TITLE_FILTERS = {"title": TITLES, "title__contains": TEXT, "title__regex": REGEX, "dim": DIM, "run_number": INT}
+RUN_FIELDS = ("run_number", "ls_count", "has_run_histograms", "created")
+LS_FIELDS = ("run_number", "ls_number", "th1_count", "th2_count", "created")
+TITLE_FIELDS = ("id", "title", "dim")
 
 
 class Parsers(Resource):
@@ -55,16 +58,14 @@ class Runs(Resource):
         if not_modified(req, resp, self.c):
             return
         values = parse(req.params, RUN_FILTERS)
+        wanted = wanted_fields(req.params, RUN_FIELDS)
         size = page_size(req.params)
         query = _runs(values).order_by(Run.run_number)
         after = decode_cursor(req.params, (int,))
         if after:
             query = query.where(Run.run_number > after[0])
-        rows = list(query.limit(size + 1))
-        more = len(rows) > size
-        rows = rows[:size]
-        resp.media = {"next": link(req, next_token=encode_cursor((rows[-1].run_number,))) if more else None,
-                      "previous": None, "results": run_items(rows)}
+        resp.media = listing(req, list(query.limit(size + 1)), size, lambda run: (run.run_number,), run_items,
+                             wanted)
 
 
 class RunCount(Resource):
@@ -79,10 +80,11 @@ class RunItem(Resource):
         if not_modified(req, resp, self.c):
             return
         parse(req.params, {})
+        wanted = wanted_fields(req.params, RUN_FIELDS)
         run = Run.get_or_none(Run.run_number == run_number)
         if run is None:
             raise NotFound(f"no run {run_number}")
-        resp.media = run_items([run])[0]
+        resp.media = included(run_items([run])[0], wanted)
 
 
 def _lumisections(values) -> peewee.ModelSelect:
@@ -97,23 +99,23 @@ class Lumisections(Resource):
         if not_modified(req, resp, self.c):
             return
         values = parse(req.params, LS_FILTERS)
+        wanted = wanted_fields(req.params, LS_FIELDS)
         size = page_size(req.params)
         key = (Lumisection.run_number, Lumisection.ls_number)
         query = _lumisections(values).order_by(*key)
         after = decode_cursor(req.params, (int, int))
         if after:
             query = query.where(peewee.Tuple(*key) > peewee.Tuple(*after))
-        rows = list(query.limit(size + 1))
-        more = len(rows) > size
-        rows = rows[:size]
-        counts = self._counts(rows)
-        results = [{"run_number": ls.run_number_id, "ls_number": ls.ls_number,
-                    "th1_count": counts.get((ls.run_number_id, ls.ls_number, 1), 0),
-                    "th2_count": counts.get((ls.run_number_id, ls.ls_number, 2), 0),
-                    "created": stamp(ls.created)} for ls in rows]
-        cursor = encode_cursor((rows[-1].run_number_id, rows[-1].ls_number)) if more else None
-        resp.media = {"next": link(req, next_token=cursor) if cursor else None, "previous": None,
-                      "results": results}
+        resp.media = listing(req, list(query.limit(size + 1)), size, lambda ls: (ls.run_number_id, ls.ls_number),
+                             self._items, wanted)
+
+    @classmethod
+    def _items(cls, rows: list[Lumisection]) -> list[dict]:
+        counts = cls._counts(rows)
+        return [{"run_number": ls.run_number_id, "ls_number": ls.ls_number,
+                 "th1_count": counts.get((ls.run_number_id, ls.ls_number, 1), 0),
+                 "th2_count": counts.get((ls.run_number_id, ls.ls_number, 2), 0),
+                 "created": stamp(ls.created)} for ls in rows]
 
     @staticmethod
     def _counts(rows: list[Lumisection]) -> dict[tuple[int, int, int], int]:
@@ -143,6 +145,7 @@ class Titles(Resource):
         if not_modified(req, resp, self.c):
             return
         values = parse(req.params, TITLE_FILTERS)
+        wanted = wanted_fields(req.params, TITLE_FIELDS)
         size = page_size(req.params)
         query = Title.select().order_by(Title.title, Title.dim)
         condition = histograms.title_condition(Title.title, values)
@@ -156,9 +159,5 @@ class Titles(Resource):
         after = decode_cursor(req.params, (str, int))
         if after:
             query = query.where(peewee.Tuple(Title.title, Title.dim) > peewee.Tuple(*after))
-        rows = list(query.limit(size + 1))
-        more = len(rows) > size
-        rows = rows[:size]
-        cursor = encode_cursor((rows[-1].title, rows[-1].dim)) if more else None
-        resp.media = {"next": link(req, next_token=cursor) if cursor else None, "previous": None,
-                      "results": [{"id": t.id, "title": t.title, "dim": t.dim} for t in rows]}
+        resp.media = listing(req, list(query.limit(size + 1)), size, lambda t: (t.title, t.dim),
+                             lambda rows: [{"id": t.id, "title": t.title, "dim": t.dim} for t in rows], wanted)

@@ -22,13 +22,13 @@ from ..query import (
     TRUE,
     choice,
     decode_cursor,
-    encode_cursor,
     page_size,
     parse,
+    wanted_fields,
 )
 from ..services import files, parsing
-from .base import Context, Resource, body_or_query, link, no_store
-from .views import file_view, job_view
+from .base import Context, Resource, body_or_query, included, listing, no_store
+from .views import FILE_FIELDS, JOB_FIELDS, file_view, job_view
 
 FILE_FILTERS = {"id": INT, "filetype": TEXT, "data_era": TEXT, "filepath__contains": TEXT,
                 "status": choice("new", "queued", "running", "done", "failed"), "processing_complete": BOOL}
@@ -124,6 +124,7 @@ class Files(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         no_store(resp)
         values = parse(req.params, FILE_FILTERS)
+        wanted = wanted_fields(req.params, FILE_FIELDS)
         size = page_size(req.params)
         after = decode_cursor(req.params, (int,))
         query = DqmFile.select().order_by(DqmFile.id)
@@ -138,11 +139,7 @@ class Files(Resource):
         if "filepath__contains" in values:
             query = query.where(DqmFile.filepath.contains(values["filepath__contains"]))  # ILIKE: as the reference
         matching = itertools.islice(_views(query, values.get("status"), values.get("processing_complete")), size + 1)
-        results = list(matching)
-        more = len(results) > size
-        results = results[:size]
-        next_link = link(req, next_token=encode_cursor((results[-1]["id"],))) if more else None
-        resp.media = {"next": next_link, "previous": None, "results": results}
+        resp.media = listing(req, list(matching), size, lambda view: (view["id"],), list, wanted)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         no_store(resp)
@@ -157,9 +154,10 @@ class Files(Resource):
 class FileItem:
     def on_get(self, req: falcon.Request, resp: falcon.Response, file_id: int) -> None:
         no_store(resp)
-        parse(req.params, {})  # no parameters: an unknown one is a 422, as on every native route
+        parse(req.params, {})  # no filters: an unknown parameter is a 422, as on every native route
+        wanted = wanted_fields(req.params, FILE_FIELDS)
         file = files.get(file_id)
-        resp.media = file_view(file, files.jobs_of([file])[file.id])
+        resp.media = included(file_view(file, files.jobs_of([file])[file.id]), wanted)
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, file_id: int) -> None:
         no_store(resp)
@@ -199,6 +197,7 @@ class Jobs:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         no_store(resp)
         values = parse(req.params, self.FILTERS)
+        wanted = wanted_fields(req.params, JOB_FIELDS)
         size = page_size(req.params)
         after = decode_cursor(req.params, (int,))
         query = ParseJob.select().order_by(ParseJob.id.desc())
@@ -211,17 +210,16 @@ class Jobs:
             query = query.where(ParseJob.file == values["file"])
         if "filetype" in values:
             query = query.where(ParseJob.filetype == files.canonical(values["filetype"]))
-        rows = list(query.limit(size + 1))
-        results = [job_view(job) for job in rows[:size]]
-        next_link = link(req, next_token=encode_cursor((rows[size - 1].id,))) if len(rows) > size else None
-        resp.media = {"next": next_link, "previous": None, "results": results}
+        resp.media = listing(req, list(query.limit(size + 1)), size, lambda job: (job.id,),
+                             lambda jobs: [job_view(job) for job in jobs], wanted)
 
 
 class JobItem:
     def on_get(self, req: falcon.Request, resp: falcon.Response, job_id: int) -> None:
         no_store(resp)
         parse(req.params, {})
+        wanted = wanted_fields(req.params, JOB_FIELDS)
         job = ParseJob.get_or_none(ParseJob.id == job_id)
         if job is None:
             raise NotFound(f"no parse job with id {job_id}")
-        resp.media = job_view(job)
+        resp.media = included(job_view(job), wanted)

@@ -10,9 +10,9 @@ import numpy as np
 from sciplane import APIError, NotFound, Snapshot, ValidationFailed
 from sciplane.media import npy_bytes
 
-from ..query import BOOL, DIM, GRANULARITY, INT, TEXT, choice, decode_cursor, encode_cursor, fields, page_size, parse
+from ..query import BOOL, DIM, GRANULARITY, INT, TEXT, choice, decode_cursor, page_size, parse, wanted_fields
 from ..services import export, histograms, plots
-from .base import Resource, link, not_modified
+from .base import Resource, not_modified, page_body
 
 DTYPE = choice("float64", "float32")
 STYLE = {"width": INT, "height": INT, "log": BOOL, "cmap": choice(*plots.CMAPS), "title": BOOL}
@@ -46,12 +46,11 @@ class Histograms(Resource):
         if not_modified(req, resp, self.c):
             return
         values = parse(req.params, histograms.FILTERS)
-        wanted = fields(req.params, histograms.ITEM_FIELDS)
+        wanted = wanted_fields(req.params, histograms.ITEM_FIELDS)
         after = decode_cursor(req.params, (int, int, int))
         results, cursor = histograms.page(values, fields=wanted, size=page_size(req.params), after=after,
                                           max_bytes=self.c.settings.max_page_bytes)
-        resp.media = {"next": link(req, next_token=encode_cursor(cursor)) if cursor else None, "previous": None,
-                      "results": results}
+        resp.media = page_body(req, results, cursor)
 
 
 class HistogramCount(Resource):
@@ -68,7 +67,7 @@ class HistogramItem(Resource):
         if not_modified(req, resp, self.c):
             return
         parse(req.params, {})
-        resp.media = histograms.item(histogram_id, fields(req.params, histograms.ITEM_FIELDS))
+        resp.media = histograms.item(histogram_id, wanted_fields(req.params, histograms.ITEM_FIELDS))
 
 
 class HistogramPlot(Resource):

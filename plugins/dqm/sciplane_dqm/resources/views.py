@@ -1,4 +1,4 @@
-"""JSON shapes of files and jobs (native API)."""
+"""JSON shapes of files and jobs (native API), and their field names for ``fields=``."""
 
 from __future__ import annotations
 
@@ -21,6 +21,14 @@ def percentage(job: ParseJob) -> float:
     if job.entries_total:
         return min(100.0, job.entries_processed / job.entries_total * 100)
     return 0.0
+
+
+JOB_FIELDS = ("id", "file", "filetype", "dimensionality", "granularity", "parser", "status", "on_error",
+              "entries_total", "entries_processed", "percentage_processed", "histograms_created", "entries_duplicate",
+              "entries_skipped", "entries_failed", "attempts", "error", "errors", "created", "started", "finished",
+              "heartbeat")
+FILE_FIELDS = ("id", "filepath", "filetype", "filesize", "data_era", "status", "entries_total", "entries_processed",
+               "percentage_processed", "processing_complete", "histograms", "jobs", "created", "modified")
 
 
 def job_view(job: ParseJob) -> dict[str, Any]:
