@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import peewee
 
 from sciplane.testing import MountClient, RawClient, RawResult
 
@@ -114,3 +119,27 @@ def run_jobs_at_once(ctx, file_ids: list[int], dimensionality: int = 1,
     if any(thread.is_alive() for thread in threads):
         raise AssertionError(f"a parse job still runs after {timeout_s} s: hung, not finished")
     return jobs, failures
+
+
+@contextlib.contextmanager
+def file_row_held(database, file_id: int, waiters: int, timeout_s: float = 10) -> Iterator[None]:
+    """PostgreSQL: hold file ``file_id``'s row (``FOR SHARE``, from a connection of its own) while the body starts
+    requests that will meet it; on leaving, once ``waiters`` backends wait on a lock, let them all go at once."""
+    holder = peewee.PostgresqlDatabase(database.database, **database.connect_params)
+    holder.connect()
+    try:
+        holder.execute_sql("BEGIN")
+        holder.execute_sql("SELECT id FROM dqm_file WHERE id = %s FOR SHARE", (file_id,))
+        yield
+        deadline = time.monotonic() + timeout_s
+        while True:
+            holder.execute_sql("SELECT pg_stat_clear_snapshot()")  # else the transaction sees its first view again
+            if holder.execute_sql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                  "AND wait_event_type = 'Lock'").fetchone()[0] >= waiters:
+                break
+            if time.monotonic() > deadline:
+                raise AssertionError(f"fewer than {waiters} requests came to wait on the file's row")
+            time.sleep(0.02)
+    finally:
+        holder.execute_sql("COMMIT")
+        holder.close()

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import threading
 
-from sciplane_dqm.testing import CSV_1D, CSV_2D, ROOT_SMALL, expect
+import pytest
+
+from sciplane_dqm.testing import CSV_1D, CSV_2D, ROOT_SMALL, expect, file_row_held
 
 KEYS = [("csv", 1, "lum"), ("csv", 2, "lum"), ("nanodqm", 1, "lum"), ("nanodqm", 1, "run"), ("nanodqm", 2, "lum"),
         ("nanodqm", 2, "run")]
@@ -86,6 +89,7 @@ def test_05_discover(api, data_root, bench_file):
                                                                                           "nanodqm"]
     assert expect(api.post("files/discover/"), 200)["registered"] == 0
     assert expect(api.get("playground/histogram_data_files/discover/"), 202) is not None
+    assert expect(api.post("files/discover/", query="root=/etc"), 422)["code"] == "validation_failed"  # none taken
 
 
 def test_file_list_filters_and_delete(api, data_root):
@@ -101,3 +105,19 @@ def test_file_list_filters_and_delete(api, data_root):
     assert expect(api.get(f"files/{two['id']}/"), 404)["code"] == "not_found"
     assert expect(api.delete("files/999/"), 404)["code"] == "not_found"
     assert api.get("files/abc/").status_code == 404
+
+
+@pytest.mark.pg
+def test_concurrent_deletes_of_one_file_answer_204_once(api, app, data_root):
+    """Two DELETEs of one file, both under way before either commits: one deletes (204), the other then finds no
+    file (404)."""
+    file = api.register(data_root / CSV_1D)
+    statuses: list[int] = []
+    threads = [threading.Thread(target=lambda: statuses.append(api.delete(f"files/{file['id']}/").status_code))
+               for _ in range(2)]
+    with file_row_held(app.sciplane.database, file["id"], waiters=2):
+        for thread in threads:
+            thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert sorted(statuses) == [204, 404]

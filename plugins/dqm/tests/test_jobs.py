@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import threading
+from typing import Any
 
 import numpy as np
-import peewee
 import pytest
 
 from sciplane import HistogramRecord
 from sciplane.testing import call_wsgi
 from sciplane_dqm.services import store
-from sciplane_dqm.testing import CSV_1D, CSV_2D, ROOT_SMALL, expect, legacy_row, write_csv
+from sciplane_dqm.testing import CSV_1D, CSV_2D, ROOT_SMALL, expect, file_row_held, legacy_row, write_csv
 
 
 def synthetic(path, rows: int = 10, *, bad: dict[int, str] | None = None, lumi0: tuple[int, ...] = ()):
@@ -152,23 +153,44 @@ def test_concurrent_starts_of_one_key_queue_one_job(queued_app, data_root):
                for answer in answers if answer.status_code == 409)
 
 
-def test_a_start_that_loses_the_race_for_a_new_job_names_the_winners(queued_app, data_root, monkeypatch):
-    """The race above, made certain on both engines: the job is created (by "another request") just before this
-    one's insert collides with it; the retry finds it and answers 409 ``parse_in_progress`` naming it."""
-    from sciplane_dqm.services import parsing
-    api, real, calls = queued_app, parsing._create_or_requeue, []
+@pytest.mark.pg
+def test_a_start_and_a_delete_of_one_file_take_turns(queued_app, data_root):
+    """A forced start of a parsed file and a DELETE of the file, both under way at once: whichever takes the file's
+    row first wins, and the other is answered for that outcome (the start 404 after the delete, or the delete 409
+    ``parse_in_progress`` after the start); never a deadlock.  Both take the file's row before the job's."""
+    from sciplane_dqm.models import ParseJob
+    api = queued_app
+    database = api.client.app.sciplane.database
+    outcomes = set()
 
-    def collide(*args):
-        calls.append(real(*args))  # the winner's job, committed
-        if len(calls) == 1:
-            raise peewee.IntegrityError("duplicate key value violates unique constraint")
-        return calls[-1]
+    def race(file_id: int) -> tuple[Any, Any]:
+        answers: dict[str, Any] = {}
+        threads = [threading.Thread(target=lambda: answers.update(start=api.start(file_id, 1, force=True))),
+                   threading.Thread(target=lambda: answers.update(delete=api.delete(f"files/{file_id}/")))]
+        with file_row_held(database, file_id, waiters=2):
+            for thread in threads:
+                thread.start()
+        for thread in threads:
+            thread.join(10)
+        return answers["start"], answers["delete"]
 
-    monkeypatch.setattr(parsing, "_create_or_requeue", collide)
-    file = api.register(data_root / CSV_1D)
-    lost = expect(api.start(file["id"], 1), 409)
-    assert lost["code"] == "parse_in_progress" and len(calls) == 1
-    assert expect(api.get("jobs/", f"file={file['id']}"), 200)["results"][0]["id"] == lost["job"]["id"]
+    for round_ in range(4):
+        path = data_root / f"round{round_}.csv"
+        shutil.copy(data_root / CSV_1D, path)
+        file = api.register(path)
+        job = expect(api.start(file["id"], 1), 202)
+        with database.connection_context():
+            ParseJob.update(status="done").where(ParseJob.id == job["id"]).execute()
+        started, deleted = race(file["id"])
+        if deleted.status_code == 204:
+            assert expect(started, 404)["code"] == "not_found"
+            assert expect(api.get("jobs/", f"file={file['id']}"), 200)["results"] == []
+        else:
+            assert expect(deleted, 409)["code"] == "parse_in_progress", deleted.content
+            assert expect(started, 202)["status"] == "queued"
+        outcomes.add(deleted.status_code)
+    assert outcomes <= {204, 409}
+
 
 
 def test_11_other_dimensionality_is_skipped(api, data_root):

@@ -169,6 +169,7 @@ class Discover(Resource):
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         no_store(resp)
+        parse(req.params, {})  # it takes no parameters: an unknown one is a 422, as on every native route
         resp.media = files.discover(self.c.app, self.c.settings.data_roots)
 
 

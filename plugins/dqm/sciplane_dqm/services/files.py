@@ -9,7 +9,7 @@ from typing import Any
 
 import peewee
 
-from sciplane import APIError, Conflict, NotFound, ValidationFailed, utcnow, write_transaction
+from sciplane import APIError, Conflict, NotFound, ValidationFailed, locked, utcnow, write_transaction
 
 from ..models import DqmFile, Histogram, Meta, ParseJob
 from .ingest import DONE, FAILED, QUEUED, RUNNING
@@ -116,8 +116,10 @@ def discover(ctx, roots: list[str]) -> dict[str, Any]:
     return {"registered": len(ids), "ids": ids, "truncated": truncated}
 
 
-def get(file_id: int) -> DqmFile:
-    file = DqmFile.get_or_none(DqmFile.id == file_id)
+def get(file_id: int, *, lock: bool = False) -> DqmFile:
+    """The file ``file_id`` (404 if there is none); ``lock``: its row locked until the transaction ends."""
+    query = DqmFile.select().where(DqmFile.id == file_id)
+    file = (locked(query) if lock else query).get_or_none()
     if file is None:
         raise NotFound(f"no histogram data file with id {file_id}")
     return file
@@ -126,7 +128,9 @@ def get(file_id: int) -> DqmFile:
 def delete(file_id: int) -> None:
     """Forget a file and its jobs; its histograms stay, without a source (the reference's SET NULL)."""
     with write_transaction():
-        file = get(file_id)
+        # Locked: a concurrent DELETE then waits and finds no file (404), and a start_parsing that would add a
+        # job waits and fails on the deleted row, instead of both going on as if the file were still there.
+        file = get(file_id, lock=True)
         busy = ParseJob.select().where((ParseJob.file == file.id) & (ParseJob.status.in_([QUEUED, RUNNING])))
         if busy.exists():
             raise Conflict(f"histogram data file {file_id} is being parsed", code="parse_in_progress",

@@ -12,8 +12,6 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-import peewee
-
 from sciplane import APIError, Conflict, ParserKey, locked, utcnow, write_transaction
 
 from ..models import DqmFile, ParseJob
@@ -55,11 +53,7 @@ def start(ctx, file_id: int, request: ParseRequest, *, enqueue: bool = True) -> 
     if not os.path.isfile(file.filepath):
         raise APIError(f"{file.filepath} is no longer on disk", status=422, code="file_not_found")
     parser_name = f"{spec.plugin} {spec.version or ''}".strip()[:128]
-    try:
-        job = _create_or_requeue(file, key, request, parser_name)
-    except peewee.IntegrityError:  # a concurrent start created this key's job: now it is found, and answered
-        file = files.get(file_id)  # unless the file itself was deleted meanwhile (404)
-        job = _create_or_requeue(file, key, request, parser_name)
+    job = _create_or_requeue(file, key, request, parser_name)
     if enqueue:
         ctx.jobs.enqueue(TASK, job_id=job.id)
     return ParseJob.get_by_id(job.id)
@@ -67,6 +61,9 @@ def start(ctx, file_id: int, request: ParseRequest, *, enqueue: bool = True) -> 
 
 def _create_or_requeue(file: DqmFile, key: ParserKey, request: ParseRequest, parser_name: str) -> ParseJob:
     with write_transaction():
+        # The file's row first, as a DELETE of the file takes it (one lock order, no deadlock): starts of one
+        # file take turns, and a start after a committed DELETE finds no file (404).
+        files.get(file.id, lock=True)
         mine = (ParseJob.file == file.id) & (ParseJob.dimensionality == key.dimensionality) & (
             ParseJob.granularity == key.granularity)
         job = locked(ParseJob.select().where(mine)).get_or_none()  # two requeues of one job take turns
