@@ -71,6 +71,9 @@ def _header_names(header: bytes | OverlongLine | None, line: int) -> list[str]:
     if isinstance(header, OverlongLine):
         raise ParseError("bad_header", f"the header line is {header.size} bytes long, over the line limit",
                          entry=0, line=line)
+    if b"\r" in header:  # a file whose lines end in CR alone reads as one line: its rows would vanish unparsed
+        raise ParseError("bad_header", "the header holds a carriage return: lines must end in \\n or \\r\\n, "
+                         "not \\r alone", entry=0, line=line)
     try:
         return [field.decode("utf-8").strip() for field in split_fields(header)]
     except UnicodeDecodeError as exc:

@@ -124,6 +124,15 @@ def test_a_header_only_file_has_no_entries(parse, count, table_1d, ending):
     assert parse(data) == []
 
 
+def test_cr_only_line_endings_are_bad_header_not_an_empty_file(parse, table_1d):
+    """Lines ending in CR alone (classic Mac OS) read as one line: refused, instead of a parse of no rows."""
+    data = table_1d.to_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r")
+    with pytest.raises(ParseError) as caught:
+        parse(data)
+    assert (caught.value.code, caught.value.line) == ("bad_header", 1)
+    assert "\\r alone" in caught.value.message
+
+
 def test_a_file_of_blank_lines_has_no_header(parse, count):
     assert count(b"\n \n") == 0
     with pytest.raises(ParseError) as caught:
