@@ -1,11 +1,14 @@
 """The real thing: gunicorn workers serving the app over TCP, and `sciplane serve` itself."""
 
 import concurrent.futures
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -88,3 +91,31 @@ def test_serve_refuses_unmigrated_then_migrates(tmp_path):
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
+
+
+def test_what_gunicorn_refuses_is_json_too(live):
+    """A request line or headers beyond gunicorn's limits, or a header line it cannot read, are answered by
+    gunicorn before the app sees the request; a malformed chunk, while the app reads the body.  Both answer with
+    the core's JSON body and code, not gunicorn's HTML page or a 500."""
+    address = urlsplit(live)
+    cases = [
+        (f"GET /{'x' * 5000} HTTP/1.1\r\nHost: h\r\n\r\n", 414, "request_uri_too_long"),
+        ("GET /health HTTP/1.1\r\nHost: h\r\n" + "".join(f"X-{n}: v\r\n" for n in range(120)) + "\r\n", 431,
+         "request_header_fields_too_large"),
+        ("GET /health HTTP/1.1\r\nHost: h\r\nno colon here\r\n\r\n", 400, "bad_request"),
+        ("POST /example/notes HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\n"
+         "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n", 400, "bad_request"),
+    ]
+    for raw, status, code in cases:
+        with socket.create_connection((address.hostname, address.port), timeout=10) as conn:
+            conn.sendall(raw.encode())
+            answer = b""
+            while chunk := conn.recv(65536):
+                answer += chunk
+        head, _, body = answer.partition(b"\r\n\r\n")
+        status_line, *header_lines = head.decode("latin-1").split("\r\n")
+        headers = {name.lower(): value for name, _, value in (line.partition(": ") for line in header_lines)}
+        assert status_line.startswith(f"HTTP/1.1 {status} "), (status_line, body[:200])
+        assert headers["content-type"] == "application/json", headers
+        error = json.loads(body)
+        assert error["code"] == code and error["title"].startswith(str(status)) and error["description"], error

@@ -205,14 +205,20 @@ def from_falcon(exc: falcon.HTTPError) -> APIError:
         return UnsupportedMediaType(exc.description or "Unsupported media type.")
     if isinstance(exc, falcon.HTTPPayloadTooLarge):
         return PayloadTooLarge()
-    codes = {400: "bad_request", 404: "not_found", 406: "not_acceptable", 408: "request_timeout",
-             411: "length_required", 416: "range_not_satisfiable", 429: "too_many_requests"}
-    err = APIError(exc.description or exc.title, status=status,
-                   code=codes.get(status, HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")),
-                   headers=headers)
+    err = APIError(exc.description or exc.title, status=status, code=code_for(status), headers=headers)
     if status == 404:
         err.description = NotFound.description
     return err
+
+
+_CODES = {400: "bad_request", 404: "not_found", 406: "not_acceptable", 408: "request_timeout",
+          411: "length_required", 416: "range_not_satisfiable", 429: "too_many_requests"}
+
+
+def code_for(status: int) -> str:
+    """The machine-readable code of an error that only has a status: a name of its own, or the status's phrase
+    in snake case (``431`` → ``request_header_fields_too_large``)."""
+    return _CODES.get(status) or HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")
 
 
 def from_exception(exc: BaseException, translators: dict[type, Callable[[Any], APIError]]) -> APIError:
@@ -281,15 +287,20 @@ def _database_failure(exc: Any) -> APIError:
 
 
 def core_translators() -> dict[type, Callable[[Any], APIError]]:
-    """Translators for the libraries the core is built on.
+    """Translators for the libraries the core is built on (and for the server it runs in).
 
     Database messages never reach a client: they may carry SQL and values.
     """
     import marshmallow
     import peewee
+    from gunicorn.http.errors import NoMoreData
+    from gunicorn.http.errors import ParseException as GunicornParseError
     from playhouse.pool import MaxConnectionsExceeded
 
     return {
+        # Raised by gunicorn's body stream while the app reads a request body: the client's fault, not ours.
+        GunicornParseError: lambda exc: BadRequest(f"The request body is malformed: {exc}"),
+        NoMoreData: lambda exc: BadRequest("The request body ended before its announced end."),
         MaxConnectionsExceeded: lambda exc: ServiceUnavailable("Too many concurrent requests, please retry.",
                                                                code="overloaded", headers={"Retry-After": "1"}),
         marshmallow.ValidationError: _validation,

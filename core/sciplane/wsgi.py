@@ -5,8 +5,10 @@ fork).  Configuration comes from ``sciplane.toml`` / ``$SCIPLANE_CONFIG`` and
 ``SCIPLANE_*`` variables.
 """
 
+from . import gunicorn_errors
 from .app import create_app
 from .logs import configure_logging
 
 app = create_app()
 configure_logging(app.sciplane.settings.logging.level)
+gunicorn_errors.install()  # under another WSGI server, it replaces a writer nothing calls

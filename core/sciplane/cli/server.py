@@ -43,11 +43,8 @@ def run_gunicorn(options: dict, on_exit=None) -> None:
 
         def load(self):
             # Runs in each worker after the fork: every worker builds its own
-            # app and database pool.
-            from ..app import create_app
-            from ..logs import configure_logging
-            app = create_app()
-            configure_logging(app.sciplane.settings.logging.level)
+            # app and database pool, as `gunicorn sciplane.wsgi:app` does.
+            from ..wsgi import app
             return app
 
     Server().run()
