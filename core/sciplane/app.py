@@ -96,10 +96,13 @@ def _validate_sections(ctx: AppContext) -> None:
         log.warning("configuration section [plugins.%s] is ignored: plugin %r is not enabled", name, name)
 
 
-def _setup_database(ctx: AppContext) -> None:
+def _setup_database(ctx: AppContext, serving: bool) -> None:
     settings = ctx.settings.database
     options = dict(pool_size=settings.pool_size, pool_timeout=settings.pool_timeout,
-                   stale_timeout=settings.stale_timeout, busy_timeout_ms=settings.busy_timeout_ms)
+                   stale_timeout=settings.stale_timeout, busy_timeout_ms=settings.busy_timeout_ms,
+                   # A request's statement must not outlive the request: gunicorn kills a worker past its timeout,
+                   # but not the database's work for it.  Commands and job workers run long statements on purpose.
+                   statement_timeout_ms=settings.statement_timeout_ms if serving else 0)
     primary = db.connect(settings.url, **options)
     replicas = [db.connect(url, **options) for url in settings.read_replicas]
     for database in (primary, *replicas):
@@ -228,20 +231,24 @@ def _build_falcon(ctx: AppContext) -> falcon.App:
 
 
 def create_app(settings: Mapping[str, Any] | None = None, *, plugins: Iterable[str] | None = None,
-               extra_plugins: Iterable[Any] = (), environ: Mapping[str, str] | None = None) -> falcon.App:
+               extra_plugins: Iterable[Any] = (), environ: Mapping[str, str] | None = None,
+               serving: bool = False) -> falcon.App:
     """Build the WSGI app.
 
     ``settings``: the whole configuration tree (the file and environment are
     then not read); ``plugins``: the enabled entry-point names, overriding
     configuration; ``extra_plugins``: plugin objects (or ``(name, object)``
-    pairs) registered directly, for tests and embedding.
+    pairs) registered directly, for tests and embedding; ``serving``: the
+    app serves requests in a server (``[database] statement_timeout_ms``
+    applies).
     """
-    ctx = build_context(settings, plugins=plugins, extra_plugins=extra_plugins, environ=environ)
+    ctx = build_context(settings, plugins=plugins, extra_plugins=extra_plugins, environ=environ, serving=serving)
     return ctx.app
 
 
 def build_context(settings: Mapping[str, Any] | None = None, *, plugins: Iterable[str] | None = None,
-                  extra_plugins: Iterable[Any] = (), environ: Mapping[str, str] | None = None) -> AppContext:
+                  extra_plugins: Iterable[Any] = (), environ: Mapping[str, str] | None = None,
+                  serving: bool = False) -> AppContext:
     """Like :func:`create_app`, returning the :class:`AppContext` (CLI, workers, tests)."""
     raw = config.load_raw(settings, environ)
     if plugins is not None:
@@ -252,7 +259,7 @@ def build_context(settings: Mapping[str, Any] | None = None, *, plugins: Iterabl
     ctx = AppContext(settings=core_settings, pm=pm, plugins=infos)
     _validate_sections(ctx)
     ctx.translators.update(core_translators())
-    _setup_database(ctx)
+    _setup_database(ctx, serving)
     _register_actions(ctx)
     _setup_auth(ctx)
     for _, handlers in _collect(ctx, "register_error_handlers", ctx=ctx):

@@ -83,6 +83,7 @@ class DatabaseSchema(_Section):
     pool_timeout = fields.Integer(load_default=10, validate=validate.Range(min=0))
     stale_timeout = fields.Integer(load_default=300, validate=validate.Range(min=0))
     busy_timeout_ms = fields.Integer(load_default=10000, validate=validate.Range(min=0))
+    statement_timeout_ms = fields.Integer(load_default=60000, validate=validate.Range(min=0))
     read_replicas = fields.List(fields.String(), load_default=list)
 
     @validates_schema

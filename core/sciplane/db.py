@@ -197,8 +197,9 @@ class PooledPostgres(PooledPostgresqlDatabase):
 
 
 def connect(url: str, *, pool_size: int = 8, pool_timeout: int = 10, stale_timeout: int = 300,
-            busy_timeout_ms: int = 10000) -> peewee.Database:
-    """A pooled database for ``url`` (``sqlite:///path`` or ``postgresql://…``)."""
+            busy_timeout_ms: int = 10000, statement_timeout_ms: int = 0) -> peewee.Database:
+    """A pooled database for ``url`` (``sqlite:///path`` or ``postgresql://…``); on PostgreSQL, a nonzero
+    ``statement_timeout_ms`` is the longest any statement may run on its connections."""
     if url.startswith("sqlite:"):
         path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else url[len("sqlite:"):]
         if not path or path == ":memory:":
@@ -210,6 +211,8 @@ def connect(url: str, *, pool_size: int = 8, pool_timeout: int = 10, stale_timeo
     if url.startswith(("postgres://", "postgresql://")):
         params = parse_url(url, unquote_password=True, unquote_user=True)
         name = params.pop("database")
+        if statement_timeout_ms:  # set when the connection opens: no statement of its own per request
+            params["options"] = f"{params.get('options', '')} -c statement_timeout={statement_timeout_ms}".strip()
         return PooledPostgres(name, max_connections=pool_size, stale_timeout=stale_timeout, timeout=pool_timeout,
                               **params)
     raise StartupError(f"database.url: unsupported database URL {url!r}")

@@ -252,6 +252,8 @@ TRANSIENT_SQLSTATES = ("40P01", "40001")
 
 # invalid_regular_expression: a pattern the client sent that the host language accepted and PostgreSQL did not.
 INVALID_REGEX_SQLSTATE = "2201B"
+# query_canceled: statement_timeout expired (or an administrator cancelled the statement).
+QUERY_CANCELED_SQLSTATE = "57014"
 
 
 def _sqlstate(exc: BaseException) -> str | None:
@@ -271,6 +273,8 @@ def _operational(exc: Any) -> APIError:
         return DatabaseBusy()
     if is_transient(exc):  # what retrying_write runs again, when even its last attempt lost
         return ConcurrentModification()
+    if _sqlstate(exc) == QUERY_CANCELED_SQLSTATE:
+        return ServiceUnavailable("The query ran longer than this server allows.", code="query_timeout")
     return _database_failure(exc)
 
 

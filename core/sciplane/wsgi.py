@@ -9,6 +9,6 @@ from . import gunicorn_errors
 from .app import create_app
 from .logs import configure_logging
 
-app = create_app()
+app = create_app(serving=True)
 configure_logging(app.sciplane.settings.logging.level)
 gunicorn_errors.install()  # under another WSGI server, it replaces a writer nothing calls

@@ -112,13 +112,14 @@ def test_write_transaction_rolls_back_everything(things):
 
 @pytest.fixture
 def serving(make_app):
-    """``serving(resource, **settings)``: an app serving ``resource`` at ``POST /p/x``, with the Thing table."""
+    """``serving(resource, serving=False, **settings)``: an app serving ``resource`` at ``POST /p/x``, with the
+    Thing table (``serving``: as a server builds it)."""
     import falcon.testing
 
     from sciplane import EndpointGroup, Route
     apps = []
 
-    def build(resource, **settings):
+    def build(resource, serving=False, **settings):
         class P:
             plugin_name = "p"
 
@@ -126,7 +127,7 @@ def serving(make_app):
             def register_endpoint_groups(self):
                 return [EndpointGroup("p", "/p", [Route("/x", resource)])]
 
-        app = make_app(extra_plugins=[P()], settings=settings)
+        app = make_app(extra_plugins=[P()], settings=settings, serving=serving)
         with app.sciplane.database.connection_context():
             database.create_tables([Thing])
         apps.append(app)
@@ -227,6 +228,24 @@ def test_a_writer_that_waits_out_the_busy_timeout_behind_its_own_process_is_a_50
     assert client.simulate_post("/p/x").status_code in (200, 204)
     with client.app.sciplane.database.connection_context():
         assert Thing.select().count() == 1
+
+
+@pytest.mark.pg
+def test_a_statement_past_the_timeout_of_a_serving_app_is_a_503_and_ends(serving):
+    """A request's statement stops at ``statement_timeout_ms`` instead of running on after the request is gone;
+    the app a command or a job worker builds has no such limit."""
+
+    class Slow:
+        def on_post(self, req, resp):
+            resp.media = {"slept": database.execute_sql("SELECT 1 FROM pg_sleep(0.5)").fetchone()[0]}
+
+    served = serving(Slow(), serving=True, database={"statement_timeout_ms": 100})
+    resp = served.simulate_post("/p/x")
+    assert resp.status_code == 503 and resp.json["code"] == "query_timeout", resp.text
+    assert "pg_sleep" not in resp.text and "statement" not in resp.json["description"]
+    assert served.simulate_post("/p/x").status_code == 503  # the connection went back to the pool, usable
+    unlimited = serving(Slow(), database={"statement_timeout_ms": 100})
+    assert unlimited.simulate_post("/p/x").json == {"slept": 1}
 
 
 def test_snapshot_streams_from_one_transaction(serving):

@@ -75,7 +75,7 @@ def sciplane_database_url() -> str | None:
 
 @pytest.fixture
 def make_app(tmp_path, sciplane_database_url):
-    """Factory: ``make_app(plugins=[…], settings={…}, extra_plugins=[…], migrate=True)``.
+    """Factory: ``make_app(plugins=[…], settings={…}, extra_plugins=[…], migrate=True, serving=False)``.
 
     ``plugins`` defaults to ``settings["plugins"]["enabled"]``, else to none
     (the core alone).  ``settings`` is merged
@@ -90,14 +90,14 @@ def make_app(tmp_path, sciplane_database_url):
     state = {"fresh": False}
 
     def factory(plugins: Iterable[str] | None = None, settings: Mapping[str, Any] | None = None,
-                extra_plugins: Iterable[Any] = (), migrate: bool = True):
+                extra_plugins: Iterable[Any] = (), migrate: bool = True, serving: bool = False):
         if plugins is None and (settings or {}).get("plugins", {}).get("enabled") is None:
             plugins = ()
         url = sciplane_database_url or f"sqlite:///{tmp_path}/sciplane.db"
         base = {"data_dir": str(tmp_path / "var"), "database": {"url": url},
                 "jobs": {"immediate": True}, "logging": {"access_log": False}}
         ctx = build_context(merge(base, settings or {}), plugins=None if plugins is None else list(plugins),
-                            extra_plugins=extra_plugins)
+                            extra_plugins=extra_plugins, serving=serving)
         contexts.append(ctx)
         if sciplane_database_url and sciplane_database_url not in _REBUILT:
             _rebuild_schema(ctx.database)
