@@ -32,6 +32,9 @@ from .errors import StartupError, is_transient
 from .media import dumps, loads
 
 log = logging.getLogger("sciplane.db")
+# peewee logs each statement it runs here, at DEBUG, as (sql, params); the core's raw-cursor statements join
+# them, so that debug logs and statement counts see every round trip.
+statement_log = logging.getLogger("peewee")
 
 database = peewee.DatabaseProxy()
 
@@ -303,7 +306,9 @@ def insert_rows(model: type[peewee.Model], columns: Iterable[str], rows: Iterabl
             dt.datetime: functools.lru_cache(maxsize=256)(copy_text), bool: copy_text, type(None): copy_text}
 
         def flush() -> None:
-            cursor.copy_expert(f'COPY "{table}" ({names}) FROM STDIN', io.StringIO("".join(batch)))
+            sql = f'COPY "{table}" ({names}) FROM STDIN'
+            statement_log.debug((sql, None))
+            cursor.copy_expert(sql, io.StringIO("".join(batch)))
             batch.clear()
 
         for row in rows:
@@ -316,7 +321,9 @@ def insert_rows(model: type[peewee.Model], columns: Iterable[str], rows: Iterabl
         return count
     marks = ", ".join("?" for _ in columns)
     rows = list(rows)
-    target.cursor().executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
+    sql = f'INSERT INTO "{table}" ({names}) VALUES ({marks})'
+    statement_log.debug((sql, None))
+    target.cursor().executemany(sql, rows)
     return len(rows)
 
 
