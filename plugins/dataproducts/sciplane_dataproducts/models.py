@@ -171,6 +171,7 @@ class Product(Stamped):
     parent_file_name = peewee.CharField(max_length=255, null=True)
     extra_metadata = JSONField(null=True)
     created_by = peewee.IntegerField(null=True)
+    datum_count = peewee.BigIntegerField(default=0)  # kept by the services in the datums' transactions (0004)
 
     class Meta:
         table_name = "dp_product"

@@ -328,3 +328,43 @@ def test_10_distinct_names_on_products(post, tom, target):
         assert (listed["count"], [p["id"] for p in listed["results"]]) == (1, [made["id"]]), query
     assert tom("GET", "dataproducts/", query="target_name=nomatch").json["count"] == 0
     assert tom("GET", "dataproducts/", query=f"target__id={target}&product_id=none").json["count"] == 0
+
+
+def test_the_stored_datum_count_follows_every_write(post, tom, target, app):
+    """``reduceddatum_count`` is stored on the product: an upload, a bulk post (new datums, duplicates, datums of
+    another product and of none) and a delete each move it by what they stored or removed; migration 0004 counts
+    the datums already there."""
+    import importlib
+
+    from sciplane import database
+
+    first = post(photometry(target), file=("a.csv", CSV)).json
+    second = post(photometry(target), file=("b.csv", CSV.replace(b"5595", b"5585").replace(b"5596", b"5586"))).json
+
+    def point(product, day, magnitude):
+        return {"target": target, "data_product": product, "data_type": "photometry", "source_name": "",
+                "timestamp": f"2013-01-{day:02d}T00:00:00Z", "value": {"magnitude": magnitude}}
+
+    bulk = [point(first["id"], 1, 14.0), point(first["id"], 2, 14.1), point(first["id"], 1, 14.0),
+            point(second["id"], 3, 14.2), point(None, 4, 14.3)]
+    posted = tom("POST", "reduceddatums/", body=bulk)
+    assert posted.status_code == 201 and (posted.json["created"], posted.json["duplicates"]) == (4, 1)
+    some = tom("GET", "reduceddatums/", query=f"data_product__id={first['id']}&limit=1").json["results"][0]
+    assert tom("DELETE", f"reduceddatums/{some['id']}/").status_code == 204
+    assert tom("DELETE", f"reduceddatums/{some['id']}/").status_code == 404  # counted once
+
+    def listed() -> dict[int, int]:
+        return {p["id"]: p["reduceddatum_count"] for p in tom("GET", "dataproducts/").json["results"]}
+
+    def stored(product: int) -> int:
+        return tom("GET", "reduceddatums/", query=f"data_product__id={product}").json["count"]
+
+    assert listed() == {first["id"]: 3 + 2 - 1, second["id"]: 3 + 1}
+    assert all(count == stored(product) for product, count in listed().items())
+    assert tom("GET", f"dataproducts/{first['id']}/").json["reduceddatum_count"] == 4
+
+    migration = importlib.import_module("sciplane_dataproducts.migrations.0004_product_datum_count")
+    with app.sciplane.database.connection_context():
+        migration.down(None, database)
+        migration.up(None, database)
+    assert listed() == {first["id"]: 4, second["id"]: 4}

@@ -48,9 +48,8 @@ class _Products:
         self.cat = cat
         self.mount = cat.settings.tom.mount
 
-    def render(self, req: falcon.Request, rows: list[Product], counts: dict[int, int] | None = None
-               ) -> list[dict[str, Any]]:
-        return records.tom(req, rows, self.mount, self.cat.settings.nested_datum_limit, counts)
+    def render(self, req: falcon.Request, rows: list[Product]) -> list[dict[str, Any]]:
+        return records.tom(req, rows, self.mount, self.cat.settings.nested_datum_limit)
 
     def get(self, req: falcon.Request, product_id: int) -> Product:
         return products.get_visible(self.cat, req.identity, product_id, SCOPE)
@@ -77,7 +76,7 @@ class Products(_Products):
         outcome = uploads.upload(cat, req, check)
         resp.status = falcon.HTTP_201
         # A new product's datums are exactly those its upload created: no need to count a million rows again.
-        created = self.render(req, [outcome.product], {outcome.product.id: outcome.created})[0]
+        created = self.render(req, [outcome.product])[0]
         resp.media = {**created, "message": "Data product successfully uploaded.",
                       "datums_created": outcome.created, "datums_skipped": outcome.skipped}
 

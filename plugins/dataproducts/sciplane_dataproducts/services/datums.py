@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +24,7 @@ from sciplane import (
     database,
     retrying_write,
     utcnow,
+    write_transaction,
 )
 
 from .. import access
@@ -31,6 +33,7 @@ from ..models import CHANGE, DELETE, Datum, Product, Target
 from ..wire.listing import digits
 from ..wire.text import text_problem
 from ..wire.times import DATETIME_FORMATS, from_us, parse_time, stamp, to_us
+from . import ingest
 from .ingest import CONFLICT, canonical, hold
 
 NOT_FOUND = "No ReducedDatum matches the given query."
@@ -165,11 +168,15 @@ def insert(rows: list[dict[str, Any]], chunk_rows: int) -> list[tuple[int, bool]
             f"{CONFLICT} RETURNING id", params)}
         ids = _ids_by_key(chunk)
         first_seen: set[tuple] = set()
+        added: Counter[int | None] = Counter()
         for r in chunk:
             key = _key(r)
             ident = ids[key]
-            results.append((ident, ident not in created or key in first_seen))
+            duplicate = ident not in created or key in first_seen
+            results.append((ident, duplicate))
+            added[r["data_product_id"]] += not duplicate
             first_seen.add(key)
+        ingest.count_datums(added)
     return results
 
 
@@ -251,7 +258,9 @@ def delete(cat: Catalogue, identity: Identity, datum_id: int) -> None:
                                         & access.targets_with(identity, DELETE, cat.settings)).exists()
     if not allowed:
         raise PermissionDenied()
-    datum.delete_instance()
+    with write_transaction():
+        if datum.delete_instance():  # a concurrent delete of the same datum may have taken it: counted once
+            ingest.count_datums({datum.data_product_id: -1})
 
 
 def render(datums: list[Datum]) -> list[dict[str, Any]]:

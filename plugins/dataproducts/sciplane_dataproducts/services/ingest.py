@@ -15,11 +15,12 @@ import datetime as dt
 import hashlib
 import io
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import orjson
+import peewee
 
 from sciplane import Conflict, database, is_postgres, locked, utcnow
 from sciplane.db import copy_text
@@ -61,13 +62,29 @@ def hold(targets: Iterable[int], products: Iterable[int] = ()) -> None:
             raise Conflict(f"{model.__name__} {min(wanted - found)} was deleted meanwhile.", code="deleted_meanwhile")
 
 
+def count_datums(added: Mapping[int | None, int]) -> None:
+    """Move each product's stored datum count by ``added[product id]`` (negative: removed), in one statement of
+    the transaction that adds or removes them; datums without a product count nowhere."""
+    changes = sorted((product, change) for product, change in added.items() if product is not None and change)
+    if changes:
+        step = peewee.Case(Product.id, changes, 0)
+        Product.update(datum_count=Product.datum_count + step).where(
+            Product.id.in_([product for product, _ in changes])).execute()
+
+
 def canonical(value: dict) -> bytes:
     """The value's canonical JSON: keys sorted at every level, compact, shortest round-trip numbers."""
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
 def ingest(datums: Iterable[Datum], owner: Owner, chunk_rows: int) -> tuple[int, int]:
-    """Store ``datums``; returns (created, skipped)."""
+    """Store ``datums`` and count them on their product; returns (created, skipped)."""
+    created, skipped = _ingest(datums, owner, chunk_rows)
+    count_datums({owner.product_id: created})
+    return created, skipped
+
+
+def _ingest(datums: Iterable[Datum], owner: Owner, chunk_rows: int) -> tuple[int, int]:
     if len(owner.data_type) > DATA_TYPE:
         raise ProcessingError(f"A data type may have {DATA_TYPE} characters: {owner.data_type[:40]!r}.")
     iterator = iter(datums)

@@ -130,6 +130,7 @@ def _create(cat: Catalogue, identity: Identity, draft: Draft, blob: BlobInfo, he
         if parsed is not None:
             ProductHeader.create(product=row, cards=parsed.cards)
         created, skipped = _process(cat, row)
+    row.datum_count = created  # as the ingest stored it: the row is new
     return Created(row, created, skipped)
 
 

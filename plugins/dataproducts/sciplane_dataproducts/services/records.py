@@ -1,5 +1,6 @@
-"""How a product is shown: TOM's data product record (§7.2, with a page's nested datums, counts and groups
-read in three statements whatever the page size) and Goodman's file record (§8.2, from the row alone)."""
+"""How a product is shown: TOM's data product record (§7.2, with a page's nested datums and groups read in two
+statements whatever the page size, and the datum count stored on the product) and Goodman's file record (§8.2,
+from the row alone)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from typing import Any
 from urllib.parse import quote
 
 import falcon
-import peewee
 
 from ..access import within
 from ..models import GROUP, PRODUCT, Datum, Grant, Group, Product
@@ -55,26 +55,16 @@ def _nested_datums(product_ids: list[int], limit: int) -> dict[int, list]:
     return nested
 
 
-def _datum_counts(product_ids: list[int]) -> dict[int, int]:
-    if not product_ids:
-        return {}
-    return dict(Datum.select(Datum.data_product, peewee.fn.COUNT(Datum.id))
-                .where(Datum.data_product.in_(product_ids)).group_by(Datum.data_product).tuples())
-
-
-def tom(req: falcon.Request, products: list[Product], mount: str, nested_limit: int,
-        counts: dict[int, int] | None = None) -> list[dict[str, Any]]:
-    """``counts``: each product's datum count when the caller knows it (an upload's ``datums_created``)."""
+def tom(req: falcon.Request, products: list[Product], mount: str, nested_limit: int) -> list[dict[str, Any]]:
     ids = [p.id for p in products]
     nested = _nested_datums(ids, nested_limit)
-    counts = _datum_counts(ids) if counts is None else counts
     groups = groups_of(ids)
     base = f"{mount}/api"
     return [{
         "id": p.id, "product_id": p.product_id, "target": p.target_id, "observation_record": p.observation_record_id,
         "data": req.external_url(f"{base}/dataproducts/{p.id}/download/"), "extra_data": p.extra_data or "",
         "data_product_type": p.data_product_type, "reduceddatum_set": datums.render(nested.get(p.id, [])),
-        "groups": groups.get(p.id, []), "reduceddatum_count": counts.get(p.id, 0),
+        "groups": groups.get(p.id, []), "reduceddatum_count": p.datum_count,
         "reduceddatums": req.external_url(f"{base}/reduceddatums/", f"data_product__id={p.id}"),
         "file_name": p.file_name, "size": p.size, "sha256": p.sha256, "created": stamp(p.created),
         "modified": stamp(p.modified),
