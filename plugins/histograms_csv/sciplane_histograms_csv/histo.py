@@ -10,6 +10,7 @@ slow path is the single authority on what is valid, so its messages explain ever
 from __future__ import annotations
 
 import re
+from typing import NoReturn
 
 import numpy as np
 import orjson
@@ -23,22 +24,34 @@ _JSON_NUMBER_LIST_BYTES = b"0123456789+-.eE,[] \t\r\n"
 _NUMBER = r"[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|(?i:nan|inf|infinity))"
 # A plain number, or a numpy 2 scalar repr such as ``np.float64(3.0)`` or ``np.int64(3)``.
 _ELEMENT = re.compile(rf"({_NUMBER})|np\.(?:float|u?int)\d+\(({_NUMBER})\)")
+MAX_VALUE_BYTES = 64  # a number and its separator as files write them: -1.2345678901234567e-308 is 24 bytes
 _SEPARATOR = re.compile(r"\s*,\s*|\s+")
 
 
-def decode_histo(raw: bytes) -> np.ndarray:
-    """The numbers of a ``histo`` field as a 1-D float64 array; RowError ``bad_json`` if it is not a list."""
-    if not raw.translate(None, _JSON_NUMBER_LIST_BYTES):
+def bin_contents_of(raw: bytes, x_bins: int, y_bins: int | None = None) -> np.ndarray:
+    """The bin contents of a ``histo`` field: :func:`decode_histo`, then :func:`bin_contents`."""
+    return bin_contents(decode_histo(raw, (x_bins, y_bins)), x_bins, y_bins)
+
+
+def decode_histo(raw: bytes, bins: tuple[int, int | None] | None = None) -> np.ndarray:
+    """The numbers of a ``histo`` field as a 1-D float64 array; RowError ``bad_json`` if it is not a list.
+
+    ``bins`` (Xbins, Ybins or None): a field longer than the values they accept can take (by its length, or a
+    count of its commas) goes to the careful path, which checks a list of too many values element by element
+    without keeping any.  A line far longer than its bins need then costs no more memory than one that fits
+    them: orjson reserves about twelve times its input, and a decoded value is a Python object of 32 bytes.
+    """
+    if not raw.translate(None, _JSON_NUMBER_LIST_BYTES) and (bins is None or _may_fit(raw, _lengths(*bins)[0])):
         try:
             numbers = orjson.loads(raw)
             # fromiter converts a flat list about a quarter faster than np.array, and rejects nesting.
             return np.fromiter(numbers, dtype=np.float64, count=len(numbers))
         except (ValueError, TypeError, OverflowError):  # orjson.JSONDecodeError is a ValueError
             pass  # not a flat JSON list of numbers: let the careful path find out why
-    return _decode_any_spelling(raw)
+    return _decode_any_spelling(raw, bins)
 
 
-def _decode_any_spelling(raw: bytes) -> np.ndarray:
+def _decode_any_spelling(raw: bytes, bins: tuple[int, int | None] | None = None) -> np.ndarray:
     text = raw.decode("utf-8", errors="replace").strip()
     if not text.startswith("["):
         raise RowError("bad_json", "histo is not a list: it does not start with '['")
@@ -49,7 +62,25 @@ def _decode_any_spelling(raw: bytes) -> np.ndarray:
         raise RowError("bad_json", "histo must be a flat list of numbers, not a nested list")
     if not body:
         return np.empty(0, dtype=np.float64)
+    if bins is not None and sum(1 for _ in _SEPARATOR.finditer(body)) >= _lengths(*bins)[0]:
+        _refuse_too_long(body, bins)
     return np.array([_element_value(token) for token in _SEPARATOR.split(body)], dtype=np.float64)
+
+
+def _may_fit(raw: bytes, most: int) -> bool:
+    """Whether a JSON list in ``raw`` may hold at most ``most`` values, written as any real file writes them."""
+    return len(raw) <= MAX_VALUE_BYTES * (most + 1) and raw.count(b",") < most
+
+
+def _refuse_too_long(body: str, bins: tuple[int, int | None]) -> NoReturn:
+    """A list of more values than ``bins`` accept: ``bad_json`` at its first bad element, as any list, else
+    ``bad_length``; each element is checked and dropped."""
+    found, start = 0, 0
+    for separator in _SEPARATOR.finditer(body):
+        _element_value(body[start:separator.start()])
+        found, start = found + 1, separator.end()
+    _element_value(body[start:])
+    raise RowError("bad_length", f"histo has {found + 1} values; expected {_expected(*bins)}")
 
 
 def _element_value(token: str) -> float:
@@ -67,16 +98,25 @@ def bin_contents(values: np.ndarray, x_bins: int, y_bins: int | None = None) -> 
     list is in ROOT's global-bin order, where x varies fastest, so it reshapes to ``[y][x]``.
     """
     found = values.size
-    if y_bins is None:
-        if found == x_bins + 2:
+    with_flows, without = _lengths(x_bins, y_bins)
+    if found == with_flows:
+        if y_bins is None:
             return values[1:-1]  # a slice of a 1-D array is still C-contiguous
-        if found == x_bins:
-            return values
-        expected = f"{x_bins + 2} (Xbins+2) or {x_bins} (Xbins)"
-    else:
-        if found == (x_bins + 2) * (y_bins + 2):
-            return np.ascontiguousarray(values.reshape(y_bins + 2, x_bins + 2)[1:-1, 1:-1])
-        if found == x_bins * y_bins:
-            return values.reshape(y_bins, x_bins)
-        expected = f"{(x_bins + 2) * (y_bins + 2)} ((Xbins+2)*(Ybins+2)) or {x_bins * y_bins} (Xbins*Ybins)"
-    raise RowError("bad_length", f"histo has {found} values; expected {expected}")
+        return np.ascontiguousarray(values.reshape(y_bins + 2, x_bins + 2)[1:-1, 1:-1])
+    if found == without:
+        return values if y_bins is None else values.reshape(y_bins, x_bins)
+    raise RowError("bad_length", f"histo has {found} values; expected {_expected(x_bins, y_bins)}")
+
+
+def _lengths(x_bins: int, y_bins: int | None) -> tuple[int, int]:
+    """The list lengths the bins accept: with the under/overflow bins, and without."""
+    if y_bins is None:
+        return x_bins + 2, x_bins
+    return (x_bins + 2) * (y_bins + 2), x_bins * y_bins
+
+
+def _expected(x_bins: int, y_bins: int | None) -> str:
+    with_flows, without = _lengths(x_bins, y_bins)
+    if y_bins is None:
+        return f"{with_flows} (Xbins+2) or {without} (Xbins)"
+    return f"{with_flows} ((Xbins+2)*(Ybins+2)) or {without} (Xbins*Ybins)"

@@ -14,7 +14,7 @@ from sciplane import EntryError, HistogramRecord, ParseError
 
 from .errors import RowError
 from .fields import split_fields
-from .histo import bin_contents, decode_histo
+from .histo import bin_contents_of
 from .lines import OverlongLine
 
 INDEX_COLUMN_NAMES = frozenset({"", "Unnamed: 0", "index"})
@@ -127,12 +127,12 @@ class RowReader:
         if self.dimensionality == 1:
             return HistogramRecord(entry=entry, line=number, run=run, lumi=lumi, title=title, type_code=type_code,
                                    entries=entries, x_bin=x_bins, x_min=x_min, x_max=x_max,
-                                   data=bin_contents(decode_histo(fields[columns.histo]), x_bins))
+                                   data=bin_contents_of(fields[columns.histo], x_bins))
         # Every scalar is checked before the payload, the one costly field, is decoded.
         y_bins, y_min, y_max = _axis(fields[columns.y_bins], fields[columns.y_min], fields[columns.y_max], "Y")
         return HistogramRecord(entry=entry, line=number, run=run, lumi=lumi, title=title, type_code=type_code,
                                entries=entries, x_bin=x_bins, x_min=x_min, x_max=x_max, y_bin=y_bins, y_min=y_min,
-                               y_max=y_max, data=bin_contents(decode_histo(fields[columns.histo]), x_bins, y_bins))
+                               y_max=y_max, data=bin_contents_of(fields[columns.histo], x_bins, y_bins))
 
     def _dimensionality_of(self, fields: list[bytes], type_code: int | None) -> int | None:
         """1 or 2, from ``metype`` when the file has it, else from ``Ybins``; None for other types."""

@@ -89,3 +89,23 @@ def test_counting_and_skipping_hold_about_one_block(synthetic_2d):
 
     # The current block and its pieces, plus the next block while it is being read.
     assert traced_peak(count_and_skip) < 4 * MIB
+
+
+@pytest.mark.parametrize("separator", [", ", " "])  # the JSON list, and a spelling only the careful path reads
+def test_a_row_far_longer_than_its_bins_costs_no_memory_per_value(separator):
+    """600,000 values for 100 bins: ``bad_length``, each element checked and dropped, instead of 600,000 Python
+    floats and orjson's buffer of twelve times the line."""
+    import io
+    values = 600_000
+    histo = "[" + separator.join(["1.5"] * values) + "]"
+    data = (HEADER + "\n" + f'1,1,t,1,1,3,t,"{histo}",1,1,0,100,1,0,1\n').encode()
+    parser = LegacyCsvParser()
+    tracemalloc.start()
+    try:
+        (error,) = list(parser.parse(io.BytesIO(data), key=ParserKey("csv", 1, "lum")))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (error.code, error.message) == ("bad_length", f"histo has {values} values; expected 102 (Xbins+2) or "
+                                                         "100 (Xbins)")
+    assert peak < 8 * len(data), peak  # the read block, the line and its text copies, not objects per value
