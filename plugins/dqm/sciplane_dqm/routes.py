@@ -19,9 +19,12 @@ DELETED = {"delete": {"responses": {"204": {"description": "Deleted"}}}}
 DISCOVERED = {"get": {"responses": {"202": {"description": "Files registered by discovery"}}}}
 
 
-def route(path: str, resource, name: str, openapi: dict | None = None, **actions: str) -> Route:
+def route(path: str, resource, name: str, openapi: dict | None = None, *, head: bool | None = None,
+          **actions: str) -> Route:
+    """A dqm route; ``head=False`` where GET changes state (the reference's action routes), as HEAD must not."""
     return Route(path, resource, name=f"dqm-{name}", actions={"GET": READ, **actions}, tags=TAGS,
-                 openapi=openapi or {})
+                 openapi=openapi or {}, head=head)
+
 
 
 def build(c: Context, mount: str) -> list[Route]:
@@ -31,8 +34,8 @@ def build(c: Context, mount: str) -> list[Route]:
         route("/files", files.Files(c), "files", CREATED, POST=REGISTER),
         route("/files/discover", files.Discover(c), "files-discover", POST=DISCOVER),
         route("/files/{file_id:uint(9)}", files.FileItem(), "file", DELETED, DELETE=DELETE),
-        route("/files/{file_id:uint(9)}/start_parsing", start_parsing, "start-parsing", ACCEPTED, GET=PARSE,
-              POST=PARSE),
+        route("/files/{file_id:uint(9)}/start_parsing", start_parsing, "start-parsing", ACCEPTED, head=False,
+              GET=PARSE, POST=PARSE),
         route("/jobs", files.Jobs(), "jobs"),
         route("/jobs/{job_id:uint(9)}", files.JobItem(), "job"),
         route("/histograms", histograms.Histograms(c), "histograms"),
@@ -56,11 +59,11 @@ def playground_routes(c: Context, start_parsing: files.StartParsing) -> list[Rou
     return [
         route(f"{p}/histogram_data_files", playground.DataFiles(c), "pg-files", CREATED, POST=REGISTER),
         route(f"{p}/histogram_data_files/discover", playground.Discover(c), "pg-discover", DISCOVERED,
-              GET=DISCOVER),
+              head=False, GET=DISCOVER),
         route(f"{p}/histogram_data_files/{{file_id:uint(9)}}", playground.DataFile(), "pg-file", DELETED,
               DELETE=DELETE),
         route(f"{p}/histogram_data_files/{{file_id:uint(9)}}/start_parsing", start_parsing, "pg-start-parsing",
-              ACCEPTED, GET=PARSE, POST=PARSE),
+              ACCEPTED, head=False, GET=PARSE, POST=PARSE),
         route(f"{p}/lumisection_histograms_1d", playground.LumisectionHistograms(c, 1), "pg-histograms-1d"),
         route(f"{p}/lumisection_histograms_1d/{{histogram_id:uint(18)}}", playground.LumisectionHistogram(c, 1),
               "pg-histogram-1d"),

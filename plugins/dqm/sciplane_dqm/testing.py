@@ -56,7 +56,7 @@ class Api(MountClient):
         super().__init__(client, root)
 
     def checked(self, result: RawResult) -> None:
-        if result.status_code >= 400:  # every error is JSON with a machine-readable code
+        if result.status_code >= 400 and result.content:  # every error is JSON with a code (HEAD has no body)
             assert result.headers.get("content-type", "").startswith("application/json"), result.content[:200]
             assert result.json.get("code"), result.json
 

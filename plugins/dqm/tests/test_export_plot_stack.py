@@ -106,6 +106,31 @@ def test_a_title_with_dollar_signs_is_drawn_as_text(api, data_root):
         assert png_size(expect(stack, 200).content) == (800, 600), item
 
 
+def test_a_stack_of_rows_with_different_limits_plots_on_bin_numbers(api, data_root):
+    """One title's rows share their bin counts but not their limits: the JSON form says so (null limits), the
+    PNG draws the rows on bin numbers, in 1D and in 2D."""
+    rows = [legacy_row("varying", np.ones(12), lumi=lumi, x=(0, high), bins=(10,)) for lumi, high in ((1, 10), (2, 20))]
+    rows += [legacy_row("varying2", np.ones((4, 5)), lumi=lumi, metype=6, x=(0, 3), y=(0, high), bins=(3, 2))
+             for lumi, high in ((1, 2), (2, 4))]
+    api.ingest(write_csv(data_root / "varying.csv", rows), (1, "lum"), (2, "lum"))
+    stacked = expect(api.get("histograms/stack/", "title=varying"), 200)
+    assert (stacked["count"], stacked["x_min"], stacked["x_max"]) == (2, 0.0, None)
+    for title in ("varying", "varying2"):
+        png = api.get("histograms/stack/", urlencode({"title": title, "format": "png"}))
+        assert png_size(expect(png, 200).content) == (800, 600), title
+
+
+def test_limits_whose_span_overflows_are_refused_at_ingest(api, data_root):
+    """Finite limits whose difference is not (±1.7e308) would make every bin edge NaN: the row is the store's
+    ``bad_value``, so no plot or stack ever meets it."""
+    rows = [legacy_row("huge", np.ones(7), x=(-1.7e308, 1.7e308), bins=(5,)), legacy_row("fine", np.ones(7), bins=(5,))]
+    file = api.register(write_csv(data_root / "huge.csv", rows))
+    job = api.parse(file["id"], 1, on_error="skip")
+    assert (job["status"], job["histograms_created"], job["entries_failed"]) == ("done", 1, 1)
+    assert job["errors"][0]["code"] == "bad_value" and "max - min" in job["errors"][0]["message"]
+    assert [item["title"] for item in expect(api.get("histograms/", "fields=title"), 200)["results"]] == ["fine"]
+
+
 def test_47_stack(api, data_root):
     small = api.ingest(data_root / ROOT_SMALL, (1, "lum"), (1, "run"), (2, "lum"))[0]
     stack = expect(api.get("histograms/stack/", f"title={CHARGE_1}&run_number=357538"), 200)

@@ -121,3 +121,29 @@ def test_concurrent_deletes_of_one_file_answer_204_once(api, app, data_root):
     for thread in threads:
         thread.join(10)
     assert sorted(statuses) == [204, 404]
+
+
+def test_discovery_skips_a_name_that_is_not_utf8_and_registers_the_rest(api, data_root):
+    """A file name of bytes that are not UTF-8 cannot be catalogued (paths are text): discovery leaves it out
+    and goes on; registering it by path is a 422."""
+    odd = os.path.join(os.fsencode(data_root), b"odd\x80name.csv")
+    with open(odd, "wb") as out:
+        out.write((data_root / CSV_1D).read_bytes())
+    found = expect(api.post("files/discover/"), 200)
+    listed = {os.path.basename(f["filepath"]) for f in expect(api.get("files/", "page_size=500"), 200)["results"]}
+    assert found["registered"] == len(listed) and {CSV_1D, CSV_2D, ROOT_SMALL} <= listed
+    assert not any(name.startswith("odd") for name in listed)
+    assert expect(api.get("playground/histogram_data_files/discover/"), 202)["registered"] == 0
+
+
+def test_head_is_refused_where_get_changes_state(api, data_root):
+    """The reference's GET actions (start_parsing, the playground's discover) change state; HEAD must not, so it
+    is a 405 there, and nothing is queued or registered."""
+    file = api.register(data_root / CSV_1D)
+    for path in (f"files/{file['id']}/start_parsing/", f"playground/histogram_data_files/{file['id']}/start_parsing/",
+                 "playground/histogram_data_files/discover/"):
+        refused = api.request("HEAD", path, query="dimensionality=1&granularity=lum")
+        assert refused.status_code == 405 and "HEAD" not in refused.headers["allow"], path
+    assert expect(api.get("jobs/"), 200)["results"] == []
+    assert [f["id"] for f in expect(api.get("files/"), 200)["results"]] == [file["id"]]
+    assert api.request("HEAD", "files/").status_code == 200  # reads keep HEAD

@@ -406,3 +406,59 @@ def test_29_an_index_beyond_its_tree_fails_the_job_before_any_chunk(api, data_ro
     assert "TH1Fs[15]" in job["error"]["message"]
     assert (job["entries_total"], job["entries_processed"], job["histograms_created"]) == (13, 0, 0)
     assert api.count() == 0
+
+
+def test_a_fifo_put_in_the_files_place_fails_the_job_without_holding_the_worker(queued_app, data_root):
+    """Between the start and the worker, the registered file became a FIFO: opening it would block until a
+    writer came.  The job fails ``file_missing`` at once."""
+    import os
+
+    from sciplane_dqm.services import ingest
+    api = queued_app
+    path = data_root / "soon_a_fifo.csv"
+    shutil.copy(data_root / CSV_1D, path)
+    file = api.register(path)
+    job = expect(api.start(file["id"], 1), 202)
+    path.unlink()
+    os.mkfifo(path)
+    ctx = api.client.app.sciplane
+
+    def work() -> None:
+        with ctx.database.connection_context():
+            ingest.run_job(ctx, job["id"])
+
+    worker = threading.Thread(target=work, daemon=True)
+    worker.start()
+    worker.join(20)
+    assert not worker.is_alive(), "the worker is held by the FIFO"
+    failed = expect(api.get(f"jobs/{job['id']}"), 200)
+    assert (failed["status"], failed["error"]["code"]) == ("failed", "file_missing"), failed
+
+
+def test_a_resumed_job_that_had_stored_nothing_counts_the_file_again(api, data_root):
+    """A job that failed in its first chunk resumes without ``force`` on a file rewritten meanwhile: its total is
+    the new file's, not the old one's."""
+    path = data_root / "rewritten.csv"
+    file = api.register(synthetic(path, 3, bad={1: legacy_row("t1", [0] * 102, histo="[0, 1")}))
+    failed = api.parse(file["id"], 1)
+    assert (failed["status"], failed["entries_total"]) == ("failed", 3)
+    synthetic(path, 7)
+    done = api.parse(file["id"], 1)
+    assert (done["status"], done["entries_total"], done["entries_processed"], done["histograms_created"]) == (
+        "done", 7, 7, 7)
+    assert done["entries_skipped"] == 0
+
+
+@pytest.mark.parametrize("dqm_settings", [{"chunk_entries_1d": 50}])
+def test_a_run_of_failed_entries_commits_progress_chunk_by_chunk(api, app, data_root):
+    """With ``on_error=skip``, failed entries count toward a chunk: 300 bad rows in a row commit six chunks
+    (progress and heartbeat move), and the job keeps the first 100 errors only."""
+    from sciplane_dqm.models import ParseJob
+    bad = {i: legacy_row(f"t{i}", [0] * 102, histo="[x]") for i in range(1, 301)}
+    file = api.register(synthetic(data_root / "bad_run.csv", 305, bad=bad))
+    job = api.parse(file["id"], 1, on_error="skip")
+    assert (job["status"], job["entries_failed"], job["histograms_created"], len(job["errors"])) == (
+        "done", 300, 5, 100)
+    assert job["errors"][-1]["entry"] == 100
+    with app.sciplane.database.connection_context():
+        assert ParseJob.get_by_id(job["id"]).chunks_committed == 7  # six of failures, then one of records

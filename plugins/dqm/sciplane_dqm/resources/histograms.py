@@ -35,6 +35,13 @@ def style_of(values: dict[str, Any]) -> plots.Style:
                        values.get("title", True))
 
 
+def edges_of(binning: dict[str, Any], axis: str) -> np.ndarray:
+    """The bin edges of a stack's axis; bin numbers when its rows disagree on the limits (the JSON and ``.npz``
+    forms carry each row's own)."""
+    low, high, bins = binning[f"{axis}_min"], binning[f"{axis}_max"], binning[f"{axis}_bin"]
+    return np.arange(bins + 1, dtype=np.float64) if low is None or high is None else np.linspace(low, high, bins + 1)
+
+
 def label_of(item: dict[str, Any]) -> str:
     where = f"run {item['run_number']}" + (f" LS {item['ls_number']}" if item["ls_number"] else "")
     return f"{item['title']}  {where}"
@@ -133,9 +140,8 @@ class Stack(Resource):
             resp.data = npy_bytes(data)
         elif kind == "png":
             style = style_of(options)
-            x = np.linspace(binning["x_min"], binning["x_max"], binning["x_bin"] + 1)
-            y = (np.linspace(binning["y_min"], binning["y_max"], binning["y_bin"] + 1)
-                 if binning["dim"] == 2 else None)
+            x = edges_of(binning, "x")
+            y = edges_of(binning, "y") if binning["dim"] == 2 else None
             lum = values["granularity"] == "lum"
             labels = meta["ls_numbers"] if lum else meta["run_numbers"]
             label = (f"{values['title'][0]}  Σ {selection.count} {'LS' if lum else 'runs'}" if binning["dim"] == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from pathlib import Path
@@ -17,6 +18,8 @@ from .ingest import DONE, FAILED, QUEUED, RUNNING
 ALIASES = {"root": "nanodqm"}  # the playground's name for DQMIO files
 EXTENSIONS = {".csv": "csv", ".root": "nanodqm"}
 STATUS_ORDER = (RUNNING, QUEUED, FAILED, DONE)  # a file shows the first status any of its jobs has
+log = logging.getLogger("sciplane.dqm")
+
 DISCOVER_LIMIT = 100_000
 PURGE_BATCH = 10_000
 _ERA_RE = re.compile(r"_(\d{4}[A-Z])_")
@@ -68,6 +71,11 @@ def _allowed_path(roots: list[str], filepath: str) -> Path:
     if not os.path.isabs(filepath):
         raise ValidationFailed(errors={"json": {"filepath": ["must be an absolute path"]}})
     path = Path(os.path.realpath(filepath))
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8 in a name (lone surrogates here): no text column holds it
+        raise ValidationFailed(f"the real path of {filepath!a} is not valid UTF-8",
+                               errors={"json": {"filepath": ["the real path is not valid UTF-8"]}}) from None
     if len(str(path)) > PATH_MAX_CHARACTERS or len(os.fsencode(path)) > PATH_MAX_BYTES:
         raise APIError(f"the real path of {filepath} is longer than {PATH_MAX_CHARACTERS} characters or "
                        f"{PATH_MAX_BYTES} bytes", status=422, code="path_too_long")
@@ -108,7 +116,8 @@ def discover(ctx, roots: list[str]) -> dict[str, Any]:
                     continue
                 try:
                     ids.append(register(ctx, roots, str(real), filetype, era_of(name)).id)
-                except APIError:  # vanished or registered meanwhile: not this call's to report
+                except APIError as exc:  # vanished or registered meanwhile, or a name the catalogue cannot hold
+                    log.info("discovery skipped %a: %s", str(real), exc.description)
                     continue
                 known.add(str(real))
         if truncated:

@@ -13,11 +13,12 @@ import logging
 import os
 import queue
 import socket
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 import peewee
 
@@ -64,7 +65,8 @@ class Chunk:
     previous: int  # the entry the last chunk ended on
     size: int = 0  # records, in all its parts
     nbytes: int = 0  # their arrays' bytes
-    errors: list[dict] = field(default_factory=list)
+    failed: int = 0  # entries that failed (``on_error=skip``)
+    errors: list[dict] = field(default_factory=list)  # the first KEPT_ERRORS of them: no job keeps more
     last_entry: int = 0
 
 
@@ -248,6 +250,19 @@ def _taken_over_unless(updated: int) -> None:
         raise JobTakenOver
 
 
+def _open_regular(path: str) -> BinaryIO:
+    """The registered file, opened for reading; a job fails if it is gone or is no longer a regular file.  Opened
+    without blocking: a FIFO put in its place would otherwise hold the worker until something writes to it."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        raise JobFailed("file_missing", f"the registered file {path} cannot be opened") from None
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise JobFailed("file_missing", f"the registered file {path} is no longer a regular file")
+    return os.fdopen(descriptor, "rb")
+
+
 class Loader:
     """The loop of one claimed job."""
 
@@ -265,28 +280,25 @@ class Loader:
         if spec is None:
             raise JobFailed("parser_not_found", f"no parser is registered for {self.key}")
         file = DqmFile.get_by_id(self.job.file_id)
-        try:
-            stream = open(file.filepath, "rb")  # noqa: SIM115 - closed below, after the generator is done
-        except OSError:
-            raise JobFailed("file_missing", f"the registered file {file.filepath} cannot be opened") from None
+        stream = _open_regular(file.filepath)
         with stream:
             self._check_unchanged(os.fstat(stream.fileno()))
             try:
-                if self.job.entries_total is None:
-                    self._record_total(spec.parser.count(stream, key=self.key))
+                if self.job.entries_total is None or self.job.entries_processed == 0:  # new, or the file may be
+                    self._record_total(spec.parser.count(stream, key=self.key))     # another since its count
                     stream.seek(0)
                 self._parse_resuming(spec.parser, stream)
             except ParseError as exc:
                 raise JobFailed(exc.code, exc.message, entry=exc.entry, line=exc.line) from None
         self._finish_done()
 
-    def _check_unchanged(self, stat: os.stat_result) -> None:
+    def _check_unchanged(self, on_disk: os.stat_result) -> None:
         job = self.job
         if job.entries_processed == 0:
             with write_transaction():
-                _taken_over_unless(ParseJob.update(file_size=stat.st_size, file_mtime=stat.st_mtime)
+                _taken_over_unless(ParseJob.update(file_size=on_disk.st_size, file_mtime=on_disk.st_mtime)
                                    .where(owned(job)).execute())
-        elif (job.file_size, job.file_mtime) != (stat.st_size, stat.st_mtime):
+        elif (job.file_size, job.file_mtime) != (on_disk.st_size, on_disk.st_mtime):
             raise JobFailed("file_changed", "the file changed since parsing started; use force=true to re-parse it")
 
     def _record_total(self, total: int) -> None:
@@ -347,9 +359,13 @@ class Loader:
             if isinstance(item, EntryError):
                 if not skip_errors:  # the open chunk is discarded: no partial chunk is ever stored
                     raise JobFailed(**error_of(item))
-                chunk.errors.append(error_of(item))
+                chunk.failed += 1
+                if len(chunk.errors) < KEPT_ERRORS:
+                    chunk.errors.append(error_of(item))
                 chunk.last_entry = item.entry
-            closing = chunk.size >= chunk_records or chunk.nbytes >= chunk_bytes
+            # Failed entries count toward the chunk too: a long run of them still commits progress (and the
+            # heartbeat) chunk by chunk.
+            closing = chunk.size + chunk.failed >= chunk_records or chunk.nbytes >= chunk_bytes
             if part and (closing or part_nbytes >= part_bytes or (len(part) >= part_records and writer.idle)):
                 writer.add(chunk, self._prepare(part))
                 part, part_nbytes = [], 0
@@ -358,7 +374,7 @@ class Loader:
                 chunk = Chunk(chunk.last_entry)
         if part:
             writer.add(chunk, self._prepare(part))
-        if chunk.size or chunk.errors:
+        if chunk.size or chunk.failed:
             writer.close(chunk)
 
     def _prepare(self, records: list[HistogramRecord]) -> ChunkRows:
@@ -378,8 +394,8 @@ class Loader:
                     entries_processed=chunk.last_entry,
                     histograms_created=ParseJob.histograms_created + inserted,
                     entries_duplicate=ParseJob.entries_duplicate + chunk.size - inserted,
-                    entries_skipped=ParseJob.entries_skipped + covered - chunk.size - len(chunk.errors),
-                    entries_failed=ParseJob.entries_failed + len(chunk.errors),
+                    entries_skipped=ParseJob.entries_skipped + covered - chunk.size - chunk.failed,
+                    entries_failed=ParseJob.entries_failed + chunk.failed,
                     errors=kept, chunks_committed=ParseJob.chunks_committed + 1, heartbeat=utcnow())
                  .where(owned(job)).execute())
         except BaseException:

@@ -88,8 +88,9 @@ def check(record: HistogramRecord, *, dimensionality: int, granularity: str, max
 
 
 def _axis_problem(name: str, bins: int, low: float | None, high: float | None, edges) -> str | None:
-    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high) and low < high):
-        return f"{name} limits must be finite with min < max"
+    # The span too must be finite: bin edges are computed from it (1.7e308 - -1.7e308 overflows).
+    if low is None or high is None or not (low < high and math.isfinite(high - low)):
+        return f"{name} limits must be finite with min < max, and max - min finite"
     if edges is not None:
         edges = np.asarray(edges, dtype=np.float64)
         if edges.shape != (bins + 1,) or not np.all(np.diff(edges) > 0) or edges[0] != low or edges[-1] != high:
