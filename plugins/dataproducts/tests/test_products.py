@@ -368,3 +368,33 @@ def test_the_stored_datum_count_follows_every_write(post, tom, target, app):
         migration.down(None, database)
         migration.up(None, database)
     assert listed() == {first["id"]: 4, second["id"]: 4}
+
+
+def test_writers_of_one_products_datums_take_turns(post, tom, target):
+    """Six bulk posts to one product at once, and deletes of one of its datums and of another product racing
+    them: every post lands (each product row is locked before its datums, in every writer), and the stored
+    counts equal the datums."""
+    import threading
+
+    product = post(photometry(target), file=("a.csv", CSV)).json
+    doomed = post(photometry(target), file=("b.csv", CSV.replace(b"5595", b"5585").replace(b"5596", b"5586"))).json
+    victim = tom("GET", "reduceddatums/", query=f"data_product__id={product['id']}&limit=1").json["results"][0]
+
+    def points(batch: int) -> list[dict]:
+        return [{"target": target, "data_product": product["id"], "data_type": "photometry", "source_name": "",
+                 "timestamp": f"2014-01-01T{batch:02d}:{minute:02d}:00Z", "value": {"m": 1}} for minute in range(40)]
+
+    answers: list[int] = []
+    calls = [lambda batch=batch: answers.append(tom("POST", "reduceddatums/", body=points(batch)).status_code)
+             for batch in range(6)]
+    calls += [lambda: answers.append(tom("DELETE", f"reduceddatums/{victim['id']}/").status_code),
+              lambda: answers.append(tom("DELETE", f"dataproducts/{doomed['id']}/").status_code)]
+    threads = [threading.Thread(target=call) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(answers) == [201] * 6 + [204, 204], answers
+    stored = tom("GET", "reduceddatums/", query=f"data_product__id={product['id']}").json["count"]
+    assert stored == 3 + 6 * 40 - 1
+    assert tom("GET", f"dataproducts/{product['id']}/").json["reduceddatum_count"] == stored

@@ -75,7 +75,6 @@ class Products(_Products):
 
         outcome = uploads.upload(cat, req, check)
         resp.status = falcon.HTTP_201
-        # A new product's datums are exactly those its upload created: no need to count a million rows again.
         created = self.render(req, [outcome.product])[0]
         resp.media = {**created, "message": "Data product successfully uploaded.",
                       "datums_created": outcome.created, "datums_skipped": outcome.skipped}

@@ -259,8 +259,10 @@ def delete(cat: Catalogue, identity: Identity, datum_id: int) -> None:
     if not allowed:
         raise PermissionDenied()
     with write_transaction():
-        if datum.delete_instance():  # a concurrent delete of the same datum may have taken it: counted once
-            ingest.count_datums({datum.data_product_id: -1})
+        # The product's row first, as a product's delete and a bulk post take it before its datums.
+        ingest.count_datums({datum.data_product_id: -1})
+        if not datum.delete_instance():  # deleted meanwhile: the count goes back with the transaction
+            raise access.missing(identity, NOT_FOUND)
 
 
 def render(datums: list[Datum]) -> list[dict[str, Any]]:

@@ -50,14 +50,16 @@ class Owner:
 
 def hold(targets: Iterable[int], products: Iterable[int] = ()) -> None:
     """Keep the targets and products datums are about to refer to until the commit, as foreign keys would
-    (datums have none: checking each of a million rows costs a third of an ingest).  On PostgreSQL the rows
-    are share-locked, so a delete (which locks them for update first) waits; on SQLite the caller's write
-    transaction already excludes other writers.  One deleted since the caller checked it is a 409."""
-    for model, wanted in ((Target, set(targets)), (Product, set(products))):
+    (datums have none: checking each of a million rows costs a third of an ingest).  On PostgreSQL the targets
+    are share-locked, so a delete (which locks them for update first) waits; the products are locked for the
+    update of their datum count that follows (two share locks upgraded at once would deadlock), so writers to
+    one product take turns.  On SQLite the caller's write transaction already excludes other writers.  One
+    deleted since the caller checked it is a 409."""
+    for model, wanted, mode in ((Target, set(targets), "FOR SHARE"), (Product, set(products), "FOR NO KEY UPDATE")):
         if not wanted:
             continue
         query = model.select(model.id).where(model.id.in_(sorted(wanted)))
-        found = {ident for (ident,) in locked(query, "FOR SHARE").tuples()}
+        found = {ident for (ident,) in locked(query, mode).tuples()}
         if found != wanted:
             raise Conflict(f"{model.__name__} {min(wanted - found)} was deleted meanwhile.", code="deleted_meanwhile")
 

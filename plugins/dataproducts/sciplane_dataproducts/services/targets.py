@@ -311,7 +311,9 @@ def delete(identity: Identity, target_id: int, settings) -> list[str]:
     with write_transaction():
         # Locked first: an upload to this target (which share-locks it) finishes before, or finds it gone.
         target = get_for(identity, target_id, DELETE, settings, for_update=True)
-        Product.update(target=None).where((Product.target == target) & (Product.reduction_level == 0)).execute()
+        # A raw file's datums (a bulk post may have given it some) go with the target: it keeps none.
+        Product.update(target=None, datum_count=0).where(
+            (Product.target == target) & (Product.reduction_level == 0)).execute()
         products = Product.select(Product.id).where(Product.target == target)
         keys = [key for (key,) in Product.select(Product.blob_key).where(Product.target == target).tuples()]
         Grant.delete().where((Grant.object_type == "product") & Grant.object_id.in_(products)).execute()
