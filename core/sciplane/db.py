@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import logging
 import operator
+import os
 import random
 import re
 import threading
@@ -87,6 +88,13 @@ class WriterTurns:
 
     def __init__(self, timeout_s: float):
         self.timeout_s = timeout_s
+        self._reset()
+        # A forked child (huey's worker processes) starts with no writer: not with its parent's queue, nor with
+        # a lock a parent's thread held at the fork.
+        me = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: (turns := me()) is not None and turns._reset())
+
+    def _reset(self) -> None:
         self._changed = threading.Condition()
         self._waiting: collections.deque[object] = collections.deque()
         self._taken = False
@@ -96,9 +104,14 @@ class WriterTurns:
         me = object()
         with self._changed:
             self._waiting.append(me)
-            if not self._changed.wait_for(lambda: not self._taken and self._waiting[0] is me, self.timeout_s):
-                self._waiting.remove(me)
-                self._changed.notify_all()
+            admitted = False
+            try:
+                admitted = self._changed.wait_for(lambda: not self._taken and self._waiting[0] is me, self.timeout_s)
+            finally:
+                if not admitted:  # timed out or interrupted: leave, or every later writer would wait behind it
+                    self._waiting.remove(me)
+                    self._changed.notify_all()
+            if not admitted:
                 # The words SQLite itself uses, so the error is answered like its own busy timeout.
                 raise peewee.OperationalError("database is locked (waited for another writer of this process)")
             self._waiting.popleft()
@@ -122,6 +135,9 @@ class PooledSqlite(PooledSqliteDatabase):
 
 @contextlib.contextmanager
 def _queued_write(db: peewee.Database | peewee.DatabaseProxy, turns: WriterTurns) -> Iterator[None]:
+    # The connection before the turn, as a request that has read already holds one: taking them in the other
+    # order, a writer holding the turn could wait for a pooled connection that a queued writer holds.
+    db.connect(reuse_if_open=True)
     with turns.turn(), db.atomic(lock_type="IMMEDIATE"):
         yield
 

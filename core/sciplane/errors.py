@@ -212,7 +212,7 @@ def from_falcon(exc: falcon.HTTPError) -> APIError:
 
 
 _CODES = {400: "bad_request", 404: "not_found", 406: "not_acceptable", 408: "request_timeout",
-          411: "length_required", 416: "range_not_satisfiable", 429: "too_many_requests"}
+          411: "length_required", 416: "range_not_satisfiable", 429: "too_many_requests", 500: "internal_error"}
 
 
 def code_for(status: int) -> str:
@@ -274,6 +274,7 @@ def _operational(exc: Any) -> APIError:
     if is_transient(exc):  # what retrying_write runs again, when even its last attempt lost
         return ConcurrentModification()
     if _sqlstate(exc) == QUERY_CANCELED_SQLSTATE:
+        log.warning("a statement ran past [database] statement_timeout_ms and was cancelled")
         return ServiceUnavailable("The query ran longer than this server allows.", code="query_timeout")
     return _database_failure(exc)
 
@@ -301,7 +302,7 @@ def core_translators() -> dict[type, Callable[[Any], APIError]]:
     from gunicorn.http.errors import ParseException as GunicornParseError
     from playhouse.pool import MaxConnectionsExceeded
 
-    return {
+    translators: dict[type, Callable[[Any], APIError]] = {
         # Raised by gunicorn's body stream while the app reads a request body: the client's fault, not ours.
         GunicornParseError: lambda exc: BadRequest(f"The request body is malformed: {exc}"),
         NoMoreData: lambda exc: BadRequest("The request body ended before its announced end."),
@@ -313,3 +314,12 @@ def core_translators() -> dict[type, Callable[[Any], APIError]]:
         peewee.OperationalError: _operational,
         peewee.DataError: _data,
     }
+    try:
+        import psycopg2
+    except ImportError:  # a SQLite-only installation
+        return translators
+    # The driver's own errors, from the bulk paths that use its cursors directly (COPY, prepared statements):
+    # answered as peewee's would be, by their SQLSTATE.
+    translators.update({psycopg2.OperationalError: _operational, psycopg2.IntegrityError: lambda exc: Conflict(),
+                        psycopg2.DataError: _data, psycopg2.Error: _database_failure})
+    return translators

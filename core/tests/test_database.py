@@ -2,6 +2,7 @@
 
 import itertools
 import threading
+import time
 
 import falcon.testing
 import peewee
@@ -201,12 +202,29 @@ def test_sqlite_writers_of_a_process_take_turns_in_the_order_they_asked(tmp_path
     for _ in range(400):  # until the patient writer is queued behind the eager one
         if db.writer_turns._waiting:
             break
-        threading.Event().wait(0.005)
+        time.sleep(0.005)
     go_on.set()
     for thread in threads:
         thread.join(10)
     assert [row[0] for row in db.execute_sql("SELECT who FROM log ORDER BY rowid")] == [
         "eager 1", "patient", "eager 2"]
+    db.close_all()
+
+
+def test_a_forked_child_starts_with_no_writer_of_its_parent(tmp_path):
+    """huey forks its worker processes: a child must not inherit the queue, or a turn a parent's thread held."""
+    import os
+
+    from sciplane.db import connect
+
+    db = connect(f"sqlite:///{tmp_path}/fork.db")
+    with db.writer_turns.turn():
+        child = os.fork()
+        if child == 0:  # the child: its writers start afresh
+            turns = db.writer_turns
+            os._exit(0 if not turns._taken and not turns._waiting else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
     db.close_all()
 
 
@@ -237,12 +255,18 @@ def test_a_statement_past_the_timeout_of_a_serving_app_is_a_503_and_ends(serving
 
     class Slow:
         def on_post(self, req, resp):
-            resp.media = {"slept": database.execute_sql("SELECT 1 FROM pg_sleep(0.5)").fetchone()[0]}
+            if req.get_param_as_bool("raw"):  # the driver's own cursor, as the bulk paths use it
+                cursor = database.connection().cursor()
+                cursor.execute("SELECT 1 FROM pg_sleep(0.5)")
+                resp.media = {"slept": cursor.fetchone()[0]}
+            else:
+                resp.media = {"slept": database.execute_sql("SELECT 1 FROM pg_sleep(0.5)").fetchone()[0]}
 
     served = serving(Slow(), serving=True, database={"statement_timeout_ms": 100})
-    resp = served.simulate_post("/p/x")
-    assert resp.status_code == 503 and resp.json["code"] == "query_timeout", resp.text
-    assert "pg_sleep" not in resp.text and "statement" not in resp.json["description"]
+    for query in ("", "raw=true"):
+        resp = served.simulate_post("/p/x", query_string=query)
+        assert resp.status_code == 503 and resp.json["code"] == "query_timeout", resp.text
+        assert "pg_sleep" not in resp.text and "statement" not in resp.json["description"]
     assert served.simulate_post("/p/x").status_code == 503  # the connection went back to the pool, usable
     unlimited = serving(Slow(), database={"statement_timeout_ms": 100})
     assert unlimited.simulate_post("/p/x").json == {"slept": 1}
