@@ -194,6 +194,8 @@ def _error_handler(ctx: AppContext):
         for name, value in rendered.headers.items():
             resp.set_header(name, value)
         resp.set_header("Cache-Control", "no-store")
+        for validator in ("ETag", "Last-Modified"):  # set for the answer the request did not get
+            resp.delete_header(validator)
         if rendered.body is None:
             resp.omit_content_type()
         else:

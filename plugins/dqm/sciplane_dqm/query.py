@@ -37,8 +37,10 @@ class Kind:
 
 
 def _int(text: str) -> int:
-    if not re.fullmatch(r"-?\d{1,18}", text.strip()):
+    if not re.fullmatch(r"-?\d+", text.strip()):
         raise ValueError("must be an integer")
+    if len(text.strip().lstrip("-")) > 19 or int(text) not in _INT64:
+        raise ValueError("must be an integer within 64 bits")
     return int(text)
 
 

@@ -14,13 +14,20 @@ from sciplane_dqm.testing import CSV_1D, CSV_2D, Api, expect, legacy_row, write_
 def test_48_49_cacheable_reads(api, data_root, sciplane_cli, app):
     file = api.ingest(data_root / CSV_1D, (1, "lum"))[0]
     first = api.get("histograms/", "dim=1")
-    assert first.headers["cache-control"] == "public, max-age=60"
+    assert first.headers["cache-control"] == "max-age=60"
     assert "Authorization" in first.headers["vary"]
     etag = first.headers["etag"]
     again = api.get("histograms/", "dim=1", headers={"If-None-Match": etag})
     assert (again.status_code, again.content) == (304, b"")
     assert api.get("histograms/", "dim=1", headers={"If-None-Match": "*"}).status_code == 304
     assert api.get("histograms/", "dim=2").headers["etag"] != etag
+    for path, query in (("histograms/", "bogus=1"), ("histograms/99999999/", "")):  # an error is not the answer
+        refused = api.get(path, query)
+        assert refused.status_code in (404, 422) and "etag" not in refused.headers, path
+        assert refused.headers["cache-control"] == "no-store", path
+    wide = api.get("histograms/", "entries__gte=1000000000000000000")  # 19 digits: within 64 bits
+    assert expect(wide, 200)["results"] == []
+    assert expect(api.get("histograms/", "entries__gte=9223372036854775808"), 422)["code"] == "validation_failed"
     api.ingest(data_root / CSV_2D, (2, "lum"))
     changed = api.get("histograms/", "dim=1", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["etag"] != etag

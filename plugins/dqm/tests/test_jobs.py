@@ -161,7 +161,6 @@ def test_a_start_and_a_delete_of_one_file_take_turns(queued_app, data_root):
     from sciplane_dqm.models import ParseJob
     api = queued_app
     database = api.client.app.sciplane.database
-    outcomes = set()
 
     def race(file_id: int) -> tuple[Any, Any]:
         answers: dict[str, Any] = {}
@@ -188,8 +187,6 @@ def test_a_start_and_a_delete_of_one_file_take_turns(queued_app, data_root):
         else:
             assert expect(deleted, 409)["code"] == "parse_in_progress", deleted.content
             assert expect(started, 202)["status"] == "queued"
-        outcomes.add(deleted.status_code)
-    assert outcomes <= {204, 409}
 
 
 

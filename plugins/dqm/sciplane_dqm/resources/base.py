@@ -48,7 +48,9 @@ def not_modified(req: falcon.Request, resp: falcon.Response, context: Context) -
     etag = hashed_etag(data_version(), req.method if req.method != "HEAD" else "GET", req.path, query,
                        req.get_header("Accept") or "")
     resp.set_header("Vary", "Accept, Authorization")
-    return conditional(req, resp, etag=etag, cache=cache_control(max_age=context.settings.cache_max_age_s))
+    # Not ``public``: a shared cache then keeps no answer to a request with credentials (RFC 9111 §3.5).
+    return conditional(req, resp, etag=etag, cache=cache_control(max_age=context.settings.cache_max_age_s,
+                                                                 public=False))
 
 
 def no_store(resp: falcon.Response) -> None:
@@ -89,10 +91,10 @@ def listing(req: falcon.Request, rows: Sequence[Any], size: int, key: Callable[[
     follow); ``key`` gives a row's ordering key, and the items are ``render(page)`` cut to the ``fields=``
     include list ``wanted``."""
     page = rows[:size]
-    return page_body(req, [included(item, wanted) for item in render(page)],
+    return page_body(req, [only_fields(item, wanted) for item in render(page)],
                       key(page[-1]) if len(rows) > size else None)
 
 
-def included(item: dict[str, Any], wanted: tuple[str, ...]) -> dict[str, Any]:
+def only_fields(item: dict[str, Any], wanted: tuple[str, ...]) -> dict[str, Any]:
     """``item`` cut to the ``fields=`` include list ``wanted`` (``item`` itself when that names every field)."""
     return item if len(wanted) == len(item) else {name: item[name] for name in wanted}

@@ -10,7 +10,7 @@ from sciplane import NotFound
 from ..models import Histogram, Lumisection, Run, Title
 from ..query import DIM, INT, INTS, REGEX, TEXT, TITLES, decode_cursor, page_size, parse, wanted_fields
 from ..services import files, histograms
-from .base import Resource, included, listing, not_modified
+from .base import Resource, listing, not_modified, only_fields
 from .views import stamp
 
 RUN_FILTERS = {"run_number": INT, "run_number__gte": INT, "run_number__lte": INT, "run_number__in": INTS}
@@ -84,7 +84,7 @@ class RunItem(Resource):
         run = Run.get_or_none(Run.run_number == run_number)
         if run is None:
             raise NotFound(f"no run {run_number}")
-        resp.media = included(run_items([run])[0], wanted)
+        resp.media = only_fields(run_items([run])[0], wanted)
 
 
 def _lumisections(values) -> peewee.ModelSelect:

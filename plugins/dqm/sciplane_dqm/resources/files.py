@@ -27,7 +27,7 @@ from ..query import (
     wanted_fields,
 )
 from ..services import files, parsing
-from .base import Context, Resource, body_or_query, included, listing, no_store
+from .base import Context, Resource, body_or_query, listing, no_store, only_fields
 from .views import FILE_FIELDS, JOB_FIELDS, file_view, job_view
 
 FILE_FILTERS = {"id": INT, "filetype": TEXT, "data_era": TEXT, "filepath__contains": TEXT,
@@ -157,7 +157,7 @@ class FileItem:
         parse(req.params, {})  # no filters: an unknown parameter is a 422, as on every native route
         wanted = wanted_fields(req.params, FILE_FIELDS)
         file = files.get(file_id)
-        resp.media = included(file_view(file, files.jobs_of([file])[file.id]), wanted)
+        resp.media = only_fields(file_view(file, files.jobs_of([file])[file.id]), wanted)
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, file_id: int) -> None:
         no_store(resp)
@@ -169,7 +169,7 @@ class Discover(Resource):
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         no_store(resp)
-        parse(req.params, {})  # it takes no parameters: an unknown one is a 422, as on every native route
+        parse(req.params, {})  # no filters: an unknown parameter is a 422, as on every native route
         resp.media = files.discover(self.c.app, self.c.settings.data_roots)
 
 
@@ -223,4 +223,4 @@ class JobItem:
         job = ParseJob.get_or_none(ParseJob.id == job_id)
         if job is None:
             raise NotFound(f"no parse job with id {job_id}")
-        resp.media = included(job_view(job), wanted)
+        resp.media = only_fields(job_view(job), wanted)
