@@ -79,7 +79,11 @@ def read_index_columns(directory: uproot.ReadOnlyDirectory) -> dict[str, np.ndar
 
 
 def select_sequence(columns: dict[str, np.ndarray], dimensionality: int, granularity: str) -> EntrySequence:
-    """The rows of the key's types and lumis, in file order; a reversed range is ``bad_index``."""
+    """The rows of the key's types and lumis, in file order; a column that is not of integers, a negative index
+    or a reversed range is ``bad_index``."""
+    for name in INDEX_COLUMNS:
+        if not np.issubdtype(columns[name].dtype, np.integer):
+            raise ParseError("bad_index", f"the Indices column {name} holds {columns[name].dtype} values, not integers")
     lumis = columns["Lumi"]
     chosen = np.isin(columns["Type"], type_codes(dimensionality)) & (lumis > 0 if granularity == "lum" else lumis == 0)
     picked = zip(*(columns[name][chosen].tolist() for name in INDEX_COLUMNS), strict=True)
@@ -87,9 +91,10 @@ def select_sequence(columns: dict[str, np.ndarray], dimensionality: int, granula
     offset = 0
     for run, lumi, code, first, last in picked:
         row = IndexRow(run, lumi, ME_TYPES[code], first, last, offset)
-        if first > last:
+        if not 0 <= first <= last:
             raise ParseError("bad_index", f"Indices row for run {run}, lumi {lumi}, type {code} has "
-                             f"FirstIndex {first} > LastIndex {last}", entry=row.first_entry)
+                             f"FirstIndex {first} and LastIndex {last}: not a range of entries",
+                             entry=row.first_entry)
         rows.append(row)
         offset += row.size
     return EntrySequence(tuple(rows))

@@ -57,5 +57,7 @@ def write_root(path: Path, trees: dict[str, dict[str, tuple]]) -> Path:
     return path
 
 
-def indices_tree(columns: dict[str, np.ndarray]) -> dict[str, tuple]:
-    return {name: (kind, np.asarray(columns[name], dtype=kind)) for name, kind in INDEX_BRANCHES.items()}
+def indices_tree(columns: dict[str, np.ndarray], kinds: dict[str, type] | None = None) -> dict[str, tuple]:
+    """An Indices tree of ``columns``, each written as CMSSW writes it unless ``kinds`` names another type."""
+    kinds = {**INDEX_BRANCHES, **(kinds or {})}
+    return {name: (kind, np.asarray(columns[name], dtype=kind)) for name, kind in kinds.items()}

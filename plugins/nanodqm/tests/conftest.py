@@ -227,10 +227,12 @@ class RootFiles:
         return write_root(self.directory / name, trees)
 
     def lite_copy(self, name: str, *, indices: dict[str, np.ndarray] | None = None,
-                  trees: dict[str, dict[str, tuple] | None] | None = None) -> Path:
-        """The small fixture in the lite layout, with ``Indices`` and type trees replaced (None drops a tree)."""
+                  trees: dict[str, dict[str, tuple] | None] | None = None,
+                  index_kinds: dict[str, type] | None = None) -> Path:
+        """The small fixture in the lite layout, with ``Indices`` (and the types of its branches) and type trees
+        replaced (None drops a tree)."""
         chosen = {**self.lite, **(trees or {})}
-        content = {"Indices": indices_tree(self.indices if indices is None else indices)}
+        content = {"Indices": indices_tree(self.indices if indices is None else indices, index_kinds)}
         content.update({tree: columns for tree, columns in chosen.items() if columns is not None})
         return self.write(name, content)
 

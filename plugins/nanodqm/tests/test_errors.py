@@ -117,6 +117,19 @@ def test_reversed_range_is_bad_index_for_count_too(root_files):
     _raises("bad_index", _parse, path, LUM_1D, entry=4)
 
 
+def test_indices_that_are_not_entry_numbers_are_bad_index(root_files):
+    """A signed FirstIndex below zero, or an index column of floats: ``bad_index``, never an internal error."""
+    signed = _indices_with(root_files)
+    signed["FirstIndex"] = signed["FirstIndex"].astype(np.int64)
+    signed["FirstIndex"][4] = -2  # lumi 2
+    path = root_files.lite_copy("negative.root", indices=signed, index_kinds={"FirstIndex": np.int64})
+    _raises("bad_index", _count, path, LUM_1D, entry=4)
+    _raises("bad_index", _parse, path, LUM_1D, entry=4)
+    path = root_files.lite_copy("floats.root", index_kinds={"LastIndex": np.float64})
+    error = _raises("bad_index", _parse, path, LUM_1D)
+    assert "LastIndex" in error.message and "float64" in error.message
+
+
 def test_unhandled_types_are_skipped_not_counted(root_files, small):
     """Scalar, TH3, profile and empty-lumi rows reference trees the file does not have: they are neither counted
     nor opened, and the sequence is the fixture's."""
