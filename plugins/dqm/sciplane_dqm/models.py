@@ -113,7 +113,8 @@ class ParseJob(BaseModel):
 
 
 class Meta(BaseModel):
-    # Its one row (data_epoch) is seeded by migration 0001: not a sign of data for `demo --if-empty`.
+    # Its rows (data_epoch, instance) are seeded by migrations 0001 and 0002: not a sign of data for
+    # `demo --if-empty`.
     bookkeeping = True
 
     key = peewee.CharField(max_length=32, primary_key=True)

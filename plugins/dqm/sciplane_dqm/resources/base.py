@@ -14,7 +14,8 @@ from ..query import encode_cursor
 
 NO_STORE = "no-store"
 VERSION_SQL = ("SELECT (SELECT COALESCE(SUM(chunks_committed), 0) FROM dqm_parse_job), "
-               "(SELECT value FROM dqm_meta WHERE key = 'data_epoch')")
+               "(SELECT value FROM dqm_meta WHERE key = 'data_epoch'), "
+               "(SELECT value FROM dqm_meta WHERE key = 'instance')")
 
 
 class Context:
@@ -32,10 +33,11 @@ class Resource:
         self.c = context
 
 
-def data_version() -> tuple[int, int]:
-    """(chunks committed over all jobs, data epoch): changes whenever stored data or its attribution does."""
+def data_version() -> tuple[int, int, int]:
+    """(chunks committed over all jobs, data epoch, the database's own number): changes whenever stored data or
+    its attribution does, and differs between databases (migration 0002)."""
     row = database.execute_sql(VERSION_SQL).fetchone()
-    return int(row[0]), int(row[1])
+    return int(row[0]), int(row[1]), int(row[2])
 
 
 def not_modified(req: falcon.Request, resp: falcon.Response, context: Context) -> bool:
