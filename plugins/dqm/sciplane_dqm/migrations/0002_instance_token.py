@@ -9,7 +9,7 @@ import secrets
 
 
 def up(migrator, db):
-    db.execute_sql("INSERT INTO dqm_meta (key, value) VALUES ('instance', %d)" % secrets.randbits(62))
+    db.execute_sql(f"INSERT INTO dqm_meta (key, value) VALUES ('instance', {secrets.randbits(62)})")
 
 
 def down(migrator, db):
