@@ -200,7 +200,11 @@ def from_falcon(exc: falcon.HTTPError) -> APIError:
     if isinstance(exc, falcon.MediaMalformedError):
         cause = exc.__cause__
         reason = str(cause) if cause is not None else "malformed body"
-        return InvalidJSON(f"The request body is not valid JSON: {reason}", reason=reason)
+        media_type = (exc.title or "").removeprefix("Invalid ")  # Falcon names the handler's media type there
+        if "json" in media_type.lower() or not media_type:
+            return InvalidJSON(f"The request body is not valid JSON: {reason}", reason=reason)
+        return BadRequest(f"The request body is not valid {media_type}: {reason}", code="invalid_body",
+                          reason=reason)
     if isinstance(exc, falcon.HTTPUnsupportedMediaType):
         return UnsupportedMediaType(exc.description or "Unsupported media type.")
     if isinstance(exc, falcon.HTTPPayloadTooLarge):

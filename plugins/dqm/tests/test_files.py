@@ -147,3 +147,15 @@ def test_head_is_refused_where_get_changes_state(api, data_root):
     assert expect(api.get("jobs/"), 200)["results"] == []
     assert [f["id"] for f in expect(api.get("files/"), 200)["results"]] == [file["id"]]
     assert api.request("HEAD", "files/").status_code == 200  # reads keep HEAD
+
+
+def test_bodies_that_cannot_be_read_say_what_they_are(api, data_root):
+    """A registration without a body lacks its fields (422); a form body that is not UTF-8 is not called JSON."""
+    empty = expect(api.post("files/", body=b"", headers={"Content-Type": "application/json"}), 422)
+    assert empty["code"] == "validation_failed" and "filepath" in str(empty["errors"])
+    file = api.register(data_root / CSV_1D)
+    form = api.request("POST", f"files/{file['id']}/start_parsing/", body=b"\xff\xfe=1",
+                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+    refused = expect(form, 400)
+    assert refused["code"] == "invalid_body" and "JSON" not in refused["description"], refused
+    assert "URL-encoded" in refused["description"]

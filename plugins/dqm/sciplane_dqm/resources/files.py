@@ -143,7 +143,7 @@ class Files(Resource):
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         no_store(resp)
-        values = load(Registration(), req.get_media(), "json")
+        values = load(Registration(), req.get_media(default_when_empty={}), "json")  # no body: fields missing
         file = files.register(self.c.app, self.c.settings.data_roots, values["filepath"], values.get("filetype"),
                               values["data_era"])
         resp.status = falcon.HTTP_201
