@@ -152,16 +152,22 @@ def test_integrity_errors_become_409_without_sql(serving):
     assert "test_thing" not in resp.text and "UNIQUE" not in resp.text.upper()
 
 
-def test_sqlite_lock_timeout_is_503(serving, sciplane_database_url):
+class WriteOne:
+    def on_post(self, req, resp):
+        with write_transaction():
+            Thing.create(name="w")
+
+
+@pytest.fixture
+def impatient(serving, sciplane_database_url):
+    """SQLite: an app whose writers wait 50 ms for the database lock, writing one Thing at ``POST /p/x``."""
     if sciplane_database_url:
         pytest.skip("SQLite-specific")
+    return serving(WriteOne(), database={"busy_timeout_ms": 50})
 
-    class Write:
-        def on_post(self, req, resp):
-            with write_transaction():
-                Thing.create(name="w")
 
-    client = serving(Write(), database={"busy_timeout_ms": 50})
+def test_sqlite_lock_timeout_is_503(impatient):
+    client = impatient
     holder = peewee.SqliteDatabase(client.app.sciplane.database.database)
     holder.connect()
     holder.execute_sql("BEGIN IMMEDIATE")
@@ -228,16 +234,8 @@ def test_a_forked_child_starts_with_no_writer_of_its_parent(tmp_path):
     db.close_all()
 
 
-def test_a_writer_that_waits_out_the_busy_timeout_behind_its_own_process_is_a_503(serving, sciplane_database_url):
-    if sciplane_database_url:
-        pytest.skip("SQLite-specific")
-
-    class Write:
-        def on_post(self, req, resp):
-            with write_transaction():
-                Thing.create(name="w")
-
-    client = serving(Write(), database={"busy_timeout_ms": 50})
+def test_a_writer_that_waits_out_the_busy_timeout_behind_its_own_process_is_a_503(impatient):
+    client = impatient
     turns = client.app.sciplane.database.writer_turns
     with turns.turn():  # another thread of this process is writing
         resp = client.simulate_post("/p/x")
