@@ -311,6 +311,9 @@ def delete(identity: Identity, target_id: int, settings) -> list[str]:
     with write_transaction():
         # Locked first: an upload to this target (which share-locks it) finishes before, or finds it gone.
         target = get_for(identity, target_id, DELETE, settings, for_update=True)
+        # Its products' rows before their datums, as every writer of datums takes them (no deadlock with a
+        # datum's delete or a bulk post).
+        list(locked(Product.select(Product.id).where(Product.target == target).order_by(Product.id)))
         # A raw file's datums (a bulk post may have given it some) go with the target: it keeps none.
         Product.update(target=None, datum_count=0).where(
             (Product.target == target) & (Product.reduction_level == 0)).execute()
