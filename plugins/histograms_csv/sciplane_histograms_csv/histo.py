@@ -36,10 +36,10 @@ def bin_contents_of(raw: bytes, x_bins: int, y_bins: int | None = None) -> np.nd
 def decode_histo(raw: bytes, bins: tuple[int, int | None] | None = None) -> np.ndarray:
     """The numbers of a ``histo`` field as a 1-D float64 array; RowError ``bad_json`` if it is not a list.
 
-    ``bins`` (Xbins, Ybins or None): a field longer than the values they accept can take (by its length, or a
-    count of its commas) goes to the careful path, which checks a list of too many values element by element
-    without keeping any.  A line far longer than its bins need then costs no more memory than one that fits
-    them: orjson reserves about twelve times its input, and a decoded value is a Python object of 32 bytes.
+    ``bins`` (Xbins, Ybins or None): a field longer than the values they accept can take goes to the careful
+    path, which checks a list of too many values element by element without keeping any.  A line far longer
+    than its bins need then costs no more memory than one that fits them: orjson reserves about twelve times
+    its input, and a decoded value is a Python object of 32 bytes.
     """
     if not raw.translate(None, _JSON_NUMBER_LIST_BYTES) and (bins is None or _may_fit(raw, _lengths(*bins)[0])):
         try:
@@ -68,8 +68,10 @@ def _decode_any_spelling(raw: bytes, bins: tuple[int, int | None] | None = None)
 
 
 def _may_fit(raw: bytes, most: int) -> bool:
-    """Whether a JSON list in ``raw`` may hold at most ``most`` values, written as any real file writes them."""
-    return len(raw) <= MAX_VALUE_BYTES * (most + 1) and raw.count(b",") < most
+    """Whether ``raw`` is short enough for a list of at most ``most`` values as real files write them (longer
+    ones take the careful path; a list of too many short values is still refused by its length, after the
+    decoding its size bounds)."""
+    return len(raw) <= MAX_VALUE_BYTES * (most + 1)
 
 
 def _refuse_too_long(body: str, bins: tuple[int, int | None]) -> NoReturn:
