@@ -39,7 +39,7 @@ class Kind:
 def _int(text: str) -> int:
     if not re.fullmatch(r"-?\d+", text.strip()):
         raise ValueError("must be an integer")
-    if len(text.strip().lstrip("-")) > 19 or int(text) not in _INT64:
+    if len(text.strip().lstrip("-").lstrip("0")) > 19 or int(text) not in _INT64:
         raise ValueError("must be an integer within 64 bits")
     return int(text)
 

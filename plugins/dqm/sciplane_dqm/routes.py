@@ -26,7 +26,6 @@ def route(path: str, resource, name: str, openapi: dict | None = None, *, head: 
                  openapi=openapi or {}, head=head)
 
 
-
 def build(c: Context, mount: str) -> list[Route]:
     start_parsing = files.StartParsing(c, jobs_path=f"{mount}/jobs")
     return [

@@ -56,7 +56,8 @@ class Api(MountClient):
         super().__init__(client, root)
 
     def checked(self, result: RawResult) -> None:
-        if result.status_code >= 400 and result.content:  # every error is JSON with a code (HEAD has no body)
+        # Every error is JSON with a code; a HEAD answer announces the body it leaves out.
+        if result.status_code >= 400 and (result.content or result.headers.get("content-length", "0") == "0"):
             assert result.headers.get("content-type", "").startswith("application/json"), result.content[:200]
             assert result.json.get("code"), result.json
 

@@ -151,11 +151,14 @@ def test_head_is_refused_where_get_changes_state(api, data_root):
 
 def test_bodies_that_cannot_be_read_say_what_they_are(api, data_root):
     """A registration without a body lacks its fields (422); a form body that is not UTF-8 is not called JSON."""
-    empty = expect(api.post("files/", body=b"", headers={"Content-Type": "application/json"}), 422)
-    assert empty["code"] == "validation_failed" and "filepath" in str(empty["errors"])
+    for path in ("files/", "playground/histogram_data_files/"):
+        empty = expect(api.post(path, body=b"", headers={"Content-Type": "application/json"}), 422)
+        assert empty["code"] == "validation_failed" and "filepath" in str(empty["errors"]), path
     file = api.register(data_root / CSV_1D)
     form = api.request("POST", f"files/{file['id']}/start_parsing/", body=b"\xff\xfe=1",
                        headers={"Content-Type": "application/x-www-form-urlencoded"})
     refused = expect(form, 400)
     assert refused["code"] == "invalid_body" and "JSON" not in refused["description"], refused
-    assert "URL-encoded" in refused["description"]
+    assert refused["description"].startswith("Could not parse URL-encoded body")
+    npy = api.request("POST", "files/", body=b"\x93NUMPY garbage", headers={"Content-Type": "application/x-npy"})
+    assert expect(npy, 415)["code"] == "unsupported_media_type"  # arrays are answered, never read

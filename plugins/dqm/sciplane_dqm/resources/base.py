@@ -15,7 +15,7 @@ from ..query import encode_cursor
 NO_STORE = "no-store"
 VERSION_SQL = ("SELECT (SELECT COALESCE(SUM(chunks_committed), 0) FROM dqm_parse_job), "
                "(SELECT value FROM dqm_meta WHERE key = 'data_epoch'), "
-               "(SELECT value FROM dqm_meta WHERE key = 'instance')")
+               "COALESCE((SELECT value FROM dqm_meta WHERE key = 'instance'), 0)")
 
 
 class Context:

@@ -126,7 +126,7 @@ class DataFiles(Resource):
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         no_store(resp)
-        body = req.get_media()
+        body = req.get_media(default_when_empty={})  # no body: its fields are missing (422)
         if not isinstance(body, dict):
             body = {}
         values = load(Registration(), {k: v for k, v in body.items() if k in ("filepath", "data_era")}, "json")

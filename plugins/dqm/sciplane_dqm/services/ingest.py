@@ -260,6 +260,7 @@ def _open_regular(path: str) -> BinaryIO:
     if not stat.S_ISREG(os.fstat(descriptor).st_mode):
         os.close(descriptor)
         raise JobFailed("file_missing", f"the registered file {path} is no longer a regular file")
+    os.set_blocking(descriptor, True)  # reads as usual from here (a network file system may heed the flag)
     return os.fdopen(descriptor, "rb")
 
 

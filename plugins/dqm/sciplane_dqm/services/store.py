@@ -31,6 +31,7 @@ INT32_MAX, INT64_MAX, INT16_MAX = 2 ** 31 - 1, 2 ** 63 - 1, 2 ** 15 - 1
 # PostgreSQL's B-tree holds keys up to about 2,700 bytes: 1,024 characters of four UTF-8 bytes each would make
 # the title's unique index refuse the whole chunk.
 TITLE_MAX_BYTES = 2048
+AXIS_LIMIT = 1e300  # see _axis_problem
 
 
 @dataclass
@@ -88,9 +89,10 @@ def check(record: HistogramRecord, *, dimensionality: int, granularity: str, max
 
 
 def _axis_problem(name: str, bins: int, low: float | None, high: float | None, edges) -> str | None:
-    # The span too must be finite: bin edges are computed from it (1.7e308 - -1.7e308 overflows).
-    if low is None or high is None or not (low < high and math.isfinite(high - low)):
-        return f"{name} limits must be finite with min < max, and max - min finite"
+    # Bounded well inside float64: bin edges and a plot's ticks are computed from the limits, and overflow near
+    # its end (1.7e308 - -1.7e308 is infinite; matplotlib fails on limits of 1.5e308).  No axis comes close.
+    if low is None or high is None or not (-AXIS_LIMIT <= low < high <= AXIS_LIMIT):
+        return f"{name} limits must lie within ±{AXIS_LIMIT:g} with min < max"
     if edges is not None:
         edges = np.asarray(edges, dtype=np.float64)
         if edges.shape != (bins + 1,) or not np.all(np.diff(edges) > 0) or edges[0] != low or edges[-1] != high:
