@@ -89,10 +89,7 @@ class WriterTurns:
     def __init__(self, timeout_s: float):
         self.timeout_s = timeout_s
         self._reset()
-        # A forked child (huey's worker processes) starts with no writer: not with its parent's queue, nor with
-        # a lock a parent's thread held at the fork.
-        me = weakref.ref(self)
-        os.register_at_fork(after_in_child=lambda: (turns := me()) is not None and turns._reset())
+        _ALL_TURNS.add(self)
 
     def _reset(self) -> None:
         self._changed = threading.Condition()
@@ -122,6 +119,12 @@ class WriterTurns:
             with self._changed:
                 self._taken = False
                 self._changed.notify_all()
+
+
+_ALL_TURNS: weakref.WeakSet[WriterTurns] = weakref.WeakSet()
+# A forked child (huey's worker processes) starts with no writer: not with its parent's queues, nor with a lock
+# a parent's thread held at the fork.
+os.register_at_fork(after_in_child=lambda: [turns._reset() for turns in list(_ALL_TURNS)])
 
 
 class PooledSqlite(PooledSqliteDatabase):

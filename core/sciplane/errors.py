@@ -200,10 +200,10 @@ def from_falcon(exc: falcon.HTTPError) -> APIError:
     if isinstance(exc, falcon.MediaMalformedError):
         cause = exc.__cause__
         reason = str(cause) if cause is not None else "malformed body"
-        media_type = (exc.title or "").removeprefix("Invalid ")  # Falcon names the handler's media type there
-        if "json" in media_type.lower() or not media_type:
+        if "json" in (exc.title or "").lower():  # Falcon names the handler's media type in the title
             return InvalidJSON(f"The request body is not valid JSON: {reason}", reason=reason)
-        return BadRequest(f"The request body is not valid {media_type}: {reason}", code="invalid_body",
+        # Falcon's description names the media type, and the cause when there is one.
+        return BadRequest(exc.description or f"The request body could not be read: {reason}", code="invalid_body",
                           reason=reason)
     if isinstance(exc, falcon.HTTPUnsupportedMediaType):
         return UnsupportedMediaType(exc.description or "Unsupported media type.")

@@ -76,11 +76,7 @@ def json_handler() -> falcon.media.JSONHandler:
 def configure(app: falcon.App) -> None:
     """Install the project's handlers on a Falcon app."""
     handler = json_handler()
-    extra = {
-        falcon.MEDIA_JSON: handler,
-        "application/json; charset=utf-8": handler,
-        NPY: NpyHandler(),
-    }
+    extra = {falcon.MEDIA_JSON: handler, "application/json; charset=utf-8": handler}
     app.req_options.media_handlers.update(extra)
-    app.resp_options.media_handlers.update(extra)
+    app.resp_options.media_handlers.update({**extra, NPY: NpyHandler()})  # arrays go out; none come in (415)
     app.resp_options.default_media_type = falcon.MEDIA_JSON

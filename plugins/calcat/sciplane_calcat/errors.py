@@ -80,6 +80,7 @@ _CORE_INFO = {
     "method_not_allowed": "Method not allowed",
     "payload_too_large": "Request body too large",
     "invalid_json": "Invalid JSON body",
+    "invalid_body": "Invalid request body",
     "forbidden": "Not authorized",
     "internal_error": "Internal server error",
     "database_busy": "Service temporarily unavailable",

@@ -53,7 +53,8 @@ _CORE_DETAILS = {
     "conflict": "Concurrent modification, please retry.",
     "forbidden": "Permission denied.",
 }
-_CORE_CODES = {"forbidden": "permission_denied", "invalid_json": "bad_request", "unauthorized": "authentication_failed"}
+_CORE_CODES = {"forbidden": "permission_denied", "invalid_json": "bad_request", "invalid_body": "bad_request",
+               "unauthorized": "authentication_failed"}
 
 
 def render(error: APIError, req) -> RenderedError:
