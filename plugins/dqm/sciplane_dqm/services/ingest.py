@@ -285,8 +285,9 @@ class Loader:
         with stream:
             self._check_unchanged(os.fstat(stream.fileno()))
             try:
-                if self.job.entries_total is None or self.job.entries_processed == 0:  # new, or the file may be
-                    self._record_total(spec.parser.count(stream, key=self.key))     # another since its count
+                # Counted when new, and again while nothing is stored: the file may have changed since its count.
+                if self.job.entries_total is None or self.job.entries_processed == 0:
+                    self._record_total(spec.parser.count(stream, key=self.key))
                     stream.seek(0)
                 self._parse_resuming(spec.parser, stream)
             except ParseError as exc:

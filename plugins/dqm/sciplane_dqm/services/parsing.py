@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from sciplane import APIError, Conflict, ParserKey, locked, utcnow, write_transaction
+from sciplane import APIError, Conflict, ParserKey, utcnow, write_transaction
 
 from ..models import DqmFile, ParseJob
 from . import files
@@ -61,12 +61,11 @@ def start(ctx, file_id: int, request: ParseRequest, *, enqueue: bool = True) -> 
 
 def _create_or_requeue(file: DqmFile, key: ParserKey, request: ParseRequest, parser_name: str) -> ParseJob:
     with write_transaction():
-        # The file's row first, as a DELETE of the file takes it (one lock order, no deadlock): starts of one
-        # file take turns, and a start after a committed DELETE finds no file (404).
+        # The file's row, as a DELETE of the file takes it: starts and deletes of one file take turns (so its
+        # jobs need no lock of their own), and a start after a committed DELETE finds no file (404).
         files.get(file.id, lock=True)
-        mine = (ParseJob.file == file.id) & (ParseJob.dimensionality == key.dimensionality) & (
-            ParseJob.granularity == key.granularity)
-        job = locked(ParseJob.select().where(mine)).get_or_none()  # two requeues of one job take turns
+        job = (ParseJob.select().where((ParseJob.file == file.id) & (ParseJob.dimensionality == key.dimensionality)
+                                       & (ParseJob.granularity == key.granularity)).get_or_none())
         if job is None:
             job = ParseJob.create(file=file.id, filetype=file.filetype, dimensionality=key.dimensionality,
                                   granularity=key.granularity, parser=parser_name, status=QUEUED,
