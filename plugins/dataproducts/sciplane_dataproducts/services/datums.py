@@ -157,6 +157,7 @@ def insert(rows: list[dict[str, Any]], chunk_rows: int) -> list[tuple[int, bool]
     value_field = Datum._meta.fields["value"]
     chunk_rows = min(chunk_rows, 32766 // len(COLUMNS))  # SQLite's bound-variable limit
     results: list[tuple[int, bool]] = []
+    added: Counter[int | None] = Counter()  # new datums per product
     for start in range(0, len(rows), chunk_rows):
         chunk = rows[start:start + chunk_rows]
         one = "(" + ", ".join([database.param] * len(COLUMNS)) + ")"
@@ -168,7 +169,6 @@ def insert(rows: list[dict[str, Any]], chunk_rows: int) -> list[tuple[int, bool]
             f"{CONFLICT} RETURNING id", params)}
         ids = _ids_by_key(chunk)
         first_seen: set[tuple] = set()
-        added: Counter[int | None] = Counter()
         for r in chunk:
             key = _key(r)
             ident = ids[key]
@@ -176,7 +176,7 @@ def insert(rows: list[dict[str, Any]], chunk_rows: int) -> list[tuple[int, bool]
             results.append((ident, duplicate))
             added[r["data_product_id"]] += not duplicate
             first_seen.add(key)
-        ingest.count_datums(added)
+    ingest.count_datums(added)  # once for all chunks
     return results
 
 

@@ -137,8 +137,8 @@ def get(file_id: int, *, lock: bool = False) -> DqmFile:
 def delete(file_id: int) -> None:
     """Forget a file and its jobs; its histograms stay, without a source (the reference's SET NULL)."""
     with write_transaction():
-        # Locked: a concurrent DELETE then waits and finds no file (404), and a start_parsing that would add a
-        # job waits and fails on the deleted row, instead of both going on as if the file were still there.
+        # Locked, as start_parsing locks it: a concurrent DELETE or start waits, then finds no file (404),
+        # instead of going on as if the file were still there.
         file = get(file_id, lock=True)
         busy = ParseJob.select().where((ParseJob.file == file.id) & (ParseJob.status.in_([QUEUED, RUNNING])))
         if busy.exists():
